@@ -1,0 +1,35 @@
+"""Root URLs. Danish paths are stable addresses (DESIGN.md, "Stable addresses")."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
+
+from config import health
+from organisation import views as organisation_views
+
+admin.site.site_header = _("Core tasks – administration")
+admin.site.site_title = _("Core tasks")
+admin.site.index_title = _("Administration")
+
+urlpatterns = [
+    path("", organisation_views.front, name="front"),
+    path("healthz/", health.healthz, name="healthz"),
+    path("readyz/", health.readyz, name="readyz"),
+    path(
+        "accounts/login/",
+        auth_views.LoginView.as_view(extra_context={"oidc_enabled": settings.OIDC_ENABLED}),
+        name="login",
+    ),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("organisation/", include("organisation.urls")),
+    path("med/", include("organisation.med_urls")),
+    path("admin/", admin.site.urls),
+]
+
+if settings.OIDC_ENABLED:
+    urlpatterns.append(path("oidc/", include("mozilla_django_oidc.urls")))

@@ -1,0 +1,262 @@
+"""Every permission rule of the product, in one place (DESIGN.md, "Access").
+
+Roles are assignments with a scope:
+- a leader sees the subtrees of the units they lead;
+- a MED member sees what their committees cover (the covered units' subtrees);
+- a politician sees vision, core tasks, governance and organisation-wide figures, and the
+  organisation's structure;
+- HR/admin maintain a subtree, or with no unit the whole municipality;
+- an employee sees their own workplace.
+
+Views never check permissions themselves: they call a predicate (`can_*`), a filtered queryset
+(`*_visible_to`), or a per-object getter (`get_*_or_404`) from here. Querysets are filtered in
+the database by tree path prefixes, so the cost does not grow with the number of units.
+Denied access to an object whose existence is private is a 404; denied access to a page that
+everyone knows exists is a 403.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from organisation.models import (
+    MedCommittee,
+    MedMembership,
+    OrgUnit,
+    RoleAssignment,
+    User,
+    minimal_prefixes,
+    subtree_q,
+)
+
+AnyUser = User | AnonymousUser
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What one user's roles reach, resolved once per request (two small queries)."""
+
+    authenticated: bool = False
+    hr_all: bool = False
+    hr_paths: tuple[str, ...] = ()
+    leader_paths: tuple[str, ...] = ()
+    med_paths: tuple[str, ...] = ()
+    med_committee_ids: frozenset[int] = field(default_factory=frozenset)
+    politician: bool = False
+    home_unit_path: str | None = None
+
+    @property
+    def is_hr(self) -> bool:
+        return self.hr_all or bool(self.hr_paths)
+
+    @property
+    def is_leader(self) -> bool:
+        return bool(self.leader_paths)
+
+    @property
+    def is_med_member(self) -> bool:
+        return bool(self.med_committee_ids)
+
+    @property
+    def is_employee(self) -> bool:
+        return self.home_unit_path is not None
+
+    def unit_paths(self) -> list[str]:
+        """Subtree roots of every unit this user may see in the organisation pages."""
+        paths = [*self.hr_paths, *self.leader_paths, *self.med_paths]
+        if self.home_unit_path:
+            paths.append(self.home_unit_path)
+        return minimal_prefixes(paths)
+
+
+_ANONYMOUS = Scope()
+_CACHE_ATTRIBUTE = "_access_scope"
+
+
+def scope_of(user: AnyUser) -> Scope:
+    """The user's scope, cached on the user object for the rest of the request."""
+    if not user.is_authenticated or not user.is_active:
+        return _ANONYMOUS
+    cached = getattr(user, _CACHE_ATTRIBUTE, None)
+    if cached is not None:
+        return cached
+    hr_all = False
+    hr_paths: list[str] = []
+    leader_paths: list[str] = []
+    politician = False
+    assignments = RoleAssignment.objects.filter(user=user).filter(
+        Q(unit__isnull=True) | Q(unit__active=True)
+    )
+    for role, path in assignments.values_list("role", "unit__path"):
+        if role == RoleAssignment.Role.HR:
+            if path is None:
+                hr_all = True
+            else:
+                hr_paths.append(path)
+        elif role == RoleAssignment.Role.LEADER:
+            leader_paths.append(path)
+        elif role == RoleAssignment.Role.POLITICIAN:
+            politician = True
+    committee_ids: set[int] = set()
+    med_paths: list[str] = []
+    memberships = MedMembership.objects.filter(user=user, committee__active=True).values_list(
+        "committee_id", "committee__covers__path"
+    )
+    for committee_id, path in memberships:
+        committee_ids.add(committee_id)
+        if path is not None:
+            med_paths.append(path)
+    home_unit_path = None
+    if user.home_unit_id:
+        home_unit_path = (
+            OrgUnit.objects.filter(pk=user.home_unit_id, active=True)
+            .values_list("path", flat=True)
+            .first()
+        )
+    scope = Scope(
+        authenticated=True,
+        hr_all=hr_all,
+        hr_paths=tuple(minimal_prefixes(hr_paths)),
+        leader_paths=tuple(minimal_prefixes(leader_paths)),
+        med_paths=tuple(minimal_prefixes(med_paths)),
+        med_committee_ids=frozenset(committee_ids),
+        politician=politician,
+        home_unit_path=home_unit_path,
+    )
+    setattr(user, _CACHE_ATTRIBUTE, scope)
+    return scope
+
+
+def forget_scope(user: AnyUser) -> None:
+    """Drop the cached scope, after the user's roles changed within a request."""
+    if hasattr(user, _CACHE_ATTRIBUTE):
+        delattr(user, _CACHE_ATTRIBUTE)
+
+
+# --- Role predicates (navigation and page-level checks) -------------------------------------
+
+
+def is_hr(user: AnyUser) -> bool:
+    return scope_of(user).is_hr
+
+
+def is_hr_for_whole_municipality(user: AnyUser) -> bool:
+    return scope_of(user).hr_all
+
+
+def is_leader(user: AnyUser) -> bool:
+    return scope_of(user).is_leader
+
+
+def is_med_member(user: AnyUser) -> bool:
+    return scope_of(user).is_med_member
+
+
+def is_politician(user: AnyUser) -> bool:
+    return scope_of(user).politician
+
+
+def can_browse_organisation(user: AnyUser) -> bool:
+    scope = scope_of(user)
+    return scope.hr_all or scope.politician or bool(scope.unit_paths())
+
+
+def can_see_organisation_wide(user: AnyUser) -> bool:
+    """Top management, politicians and HR for everything see the whole organisation."""
+    scope = scope_of(user)
+    return scope.hr_all or scope.politician
+
+
+def can_import_organisation(user: AnyUser) -> bool:
+    """Imports replace the whole organisation, so only HR for the whole municipality may."""
+    return scope_of(user).hr_all
+
+
+def can_use_admin(user: AnyUser) -> bool:
+    return bool(user.is_authenticated and user.is_active and user.is_staff)
+
+
+def can_browse_med(user: AnyUser) -> bool:
+    scope = scope_of(user)
+    return scope.is_hr or scope.is_med_member or scope.is_leader
+
+
+def can_see_people_of(user: AnyUser, unit: OrgUnit) -> bool:
+    """Names and contact details of a unit's employees: HR and leaders in scope only."""
+    scope = scope_of(user)
+    return scope.hr_all or unit.is_within(scope.hr_paths) or unit.is_within(scope.leader_paths)
+
+
+# --- Units ----------------------------------------------------------------------------------
+
+
+def units_visible_to(user: AnyUser) -> QuerySet[OrgUnit]:
+    """Units the user may see in the organisation pages, filtered in one query by path."""
+    scope = scope_of(user)
+    if scope.hr_all or scope.politician:
+        return OrgUnit.objects.all()
+    return OrgUnit.objects.filter(subtree_q(scope.unit_paths()))
+
+
+def units_led_by(user: AnyUser) -> QuerySet[OrgUnit]:
+    """The subtrees of the units the user leads."""
+    return OrgUnit.objects.filter(subtree_q(scope_of(user).leader_paths))
+
+
+def units_maintained_by(user: AnyUser) -> QuerySet[OrgUnit]:
+    """The units HR/admin maintain."""
+    scope = scope_of(user)
+    if scope.hr_all:
+        return OrgUnit.objects.all()
+    return OrgUnit.objects.filter(subtree_q(scope.hr_paths))
+
+
+def can_view_unit(user: AnyUser, unit: OrgUnit) -> bool:
+    scope = scope_of(user)
+    if not scope.authenticated:
+        return False
+    return scope.hr_all or scope.politician or unit.is_within(scope.unit_paths())
+
+
+def get_unit_or_404(user: AnyUser, pk: int) -> OrgUnit:
+    """The unit, or 404 both when it does not exist and when the user may not see it."""
+    unit = OrgUnit.objects.filter(pk=pk).first()
+    if unit is None or not can_view_unit(user, unit):
+        raise Http404("No such unit")
+    return unit
+
+
+# --- MED committees -------------------------------------------------------------------------
+
+
+def committees_visible_to(user: AnyUser) -> QuerySet[MedCommittee]:
+    """Committees the user may see: their own, those covering units they lead or maintain."""
+    scope = scope_of(user)
+    if not scope.authenticated:
+        return MedCommittee.objects.none()
+    if scope.hr_all:
+        return MedCommittee.objects.all()
+    in_scope = subtree_q([*scope.hr_paths, *scope.leader_paths], field="covers__path")
+    return MedCommittee.objects.filter(Q(pk__in=scope.med_committee_ids) | in_scope).distinct()
+
+
+def can_view_committee(user: AnyUser, committee: MedCommittee) -> bool:
+    return committees_visible_to(user).filter(pk=committee.pk).exists()
+
+
+def get_committee_or_404(user: AnyUser, pk: int) -> MedCommittee:
+    committee = committees_visible_to(user).filter(pk=pk).first()
+    if committee is None:
+        raise Http404("No such committee")
+    return committee
+
+
+def require(allowed: bool) -> None:
+    """Raise 403 unless `allowed`; for pages whose existence is no secret."""
+    if not allowed:
+        raise PermissionDenied

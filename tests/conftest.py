@@ -1,0 +1,105 @@
+"""Shared fixtures: a small municipality and one persona per role.
+
+    Testkommune (municipality)
+    ├── Børn og Unge (directorate)
+    │   └── Dagtilbud Nord (area)          ← led by `leader`; covered by `med_member`'s committee
+    │       ├── Børnehuset Solsikken       ← `employee` works here
+    │       └── Vuggestuen Mælkebøtten
+    └── Sundhed og Omsorg (directorate)
+        └── Hjemmeplejen Øst (area)        ← led by `other_leader`
+            └── Gruppe 1
+"""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+from django.test import Client
+
+from organisation.models import MedCommittee, OrgUnit, RoleAssignment, User
+from tests.factories import MedCommitteeFactory, UserFactory, add_med_member, assign, unit
+
+
+@pytest.fixture
+def org(db: None) -> SimpleNamespace:
+    root = unit("Testkommune", kind=OrgUnit.Kind.MUNICIPALITY, external_id="K")
+    children = unit("Børn og Unge", parent=root, kind=OrgUnit.Kind.DIRECTORATE, external_id="BU")
+    nord = unit("Dagtilbud Nord", parent=children, kind=OrgUnit.Kind.AREA, external_id="DN")
+    solsikken = unit("Børnehuset Solsikken", parent=nord, external_id="SOL")
+    maelkeboetten = unit("Vuggestuen Mælkebøtten", parent=nord, external_id="MAE")
+    health = unit("Sundhed og Omsorg", parent=root, kind=OrgUnit.Kind.DIRECTORATE, external_id="SO")
+    east = unit("Hjemmeplejen Øst", parent=health, kind=OrgUnit.Kind.AREA, external_id="HO")
+    group = unit("Gruppe 1", parent=east, external_id="G1")
+    for node in (root, children, nord, solsikken, maelkeboetten, health, east, group):
+        node.refresh_from_db()
+    return SimpleNamespace(
+        root=root,
+        children=children,
+        nord=nord,
+        solsikken=solsikken,
+        maelkeboetten=maelkeboetten,
+        health=health,
+        east=east,
+        group=group,
+    )
+
+
+@pytest.fixture
+def employee(org: SimpleNamespace) -> User:
+    return UserFactory(username="medarbejder", name="Mette Medarbejder", home_unit=org.solsikken)
+
+
+@pytest.fixture
+def leader(org: SimpleNamespace) -> User:
+    person = UserFactory(username="leder", name="Lars Leder", home_unit=org.nord)
+    assign(person, RoleAssignment.Role.LEADER, org.nord)
+    return person
+
+
+@pytest.fixture
+def other_leader(org: SimpleNamespace) -> User:
+    person = UserFactory(username="anden_leder", name="Anna Anden", home_unit=org.east)
+    assign(person, RoleAssignment.Role.LEADER, org.east)
+    return person
+
+
+@pytest.fixture
+def area_committee(org: SimpleNamespace) -> MedCommittee:
+    committee = MedCommitteeFactory(name="Område-MED Dagtilbud", level=MedCommittee.Level.AREA)
+    committee.covers.add(org.nord)
+    return committee
+
+
+@pytest.fixture
+def med_member(org: SimpleNamespace, area_committee: MedCommittee) -> User:
+    person = UserFactory(username="med", name="Mads MED", home_unit=org.maelkeboetten)
+    add_med_member(area_committee, person, "employee_rep")
+    return person
+
+
+
+@pytest.fixture
+def politician(org: SimpleNamespace) -> User:
+    person = UserFactory(username="politiker", name="Pia Politiker")
+    assign(person, RoleAssignment.Role.POLITICIAN)
+    return person
+
+
+@pytest.fixture
+def hr(org: SimpleNamespace) -> User:
+    person = UserFactory(username="hr", name="Hanne HR", home_unit=org.root, is_staff=True)
+    assign(person, RoleAssignment.Role.HR)
+    return person
+
+
+@pytest.fixture
+def client_for(client: Client):  # noqa: ANN201 - returns a factory function
+    """`client_for(user)`: a test client signed in as that user."""
+
+    def sign_in(user: User | None) -> Client:
+        if user is not None:
+            client.force_login(user)
+        return client
+
+    return sign_in
