@@ -35,6 +35,7 @@ from organisation.models import (
 )
 
 AnyUser = User | AnonymousUser
+STEPLEN = OrgUnit.steplen
 
 
 @dataclass(frozen=True)
@@ -241,7 +242,13 @@ def committees_visible_to(user: AnyUser) -> QuerySet[MedCommittee]:
         return MedCommittee.objects.none()
     if scope.hr_all:
         return MedCommittee.objects.all()
-    in_scope = subtree_q([*scope.hr_paths, *scope.leader_paths], field="covers__path")
+    roots = [*scope.hr_paths, *scope.leader_paths]
+    # A committee is in scope when it covers a unit inside the user's subtrees, or covers one of
+    # the subtrees' roots from above (an område-MED covering the directorate a leader is in).
+    covering_from_above = {
+        path[:end] for path in roots for end in range(STEPLEN, len(path) + 1, STEPLEN)
+    }
+    in_scope = subtree_q(roots, field="covers__path") | Q(covers__path__in=covering_from_above)
     return MedCommittee.objects.filter(Q(pk__in=scope.med_committee_ids) | in_scope).distinct()
 
 

@@ -103,3 +103,9 @@ def client_for(client: Client):  # noqa: ANN201 - returns a factory function
         return client
 
     return sign_in
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings) -> None:
+    """Real hashing costs a third of a second per user; tests need no protection from brute force."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

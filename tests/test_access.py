@@ -157,3 +157,11 @@ def test_visible_units_cost_the_same_number_of_queries_however_many_units_a_lead
     for index in range(12):
         assign(many, RoleAssignment.Role.LEADER, unit(f"Ekstra {index}", parent=org.health))
     assert queries_for(one) == queries_for(many)
+
+
+def test_a_leader_sees_the_committee_that_covers_their_area_from_above(
+    org: SimpleNamespace, other_leader: User
+) -> None:
+    directorate_committee = MedCommitteeFactory(name="Område-MED Sundhed")
+    directorate_committee.covers.add(org.health)
+    assert list(access.committees_visible_to(other_leader)) == [directorate_committee]
