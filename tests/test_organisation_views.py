@@ -110,8 +110,12 @@ def test_the_pages_are_danish_by_default_and_english_on_request(client_for, lead
     danish = client.get("/").content.decode()
     assert 'lang="da"' in danish
     assert "Spring til indhold" in danish
-    english = client.get("/", headers={"Accept-Language": "en"}).content.decode()
+    browser_in_english = client.get("/", headers={"Accept-Language": "en"}).content.decode()
+    assert "Spring til indhold" in browser_in_english
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    english = client.get("/").content.decode()
     assert "Skip to content" in english
+    assert 'lang="en"' in english
 
 
 def test_every_page_sends_a_content_security_policy_without_inline_code(client, org) -> None:

@@ -1,0 +1,78 @@
+"""Forms of the organisation app."""
+
+from __future__ import annotations
+
+from django import forms
+from django.core.files.uploadedfile import UploadedFile
+from django.utils.translation import gettext_lazy as _
+
+from organisation import importer
+
+# A municipality of 10,000 employees gives an employees.csv of about 1 MB.
+MAX_IMPORT_FILE_BYTES = 10 * 1024 * 1024
+
+
+class ImportUploadForm(forms.Form):
+    """The CSV files of an organisation import; only units.csv is required."""
+
+    units = forms.FileField(
+        label=_("Units (units.csv)"),
+        help_text=_("Columns: external_id, name, kind, parent_external_id."),
+    )
+    employees = forms.FileField(
+        label=_("Employees (employees.csv)"),
+        required=False,
+        help_text=_(
+            "Columns: external_id, username, name, email, phone, unit_external_id, leads. "
+            "Without this file, people are left as they are."
+        ),
+    )
+    med_committees = forms.FileField(
+        label=_("MED committees (med_committees.csv)"),
+        required=False,
+        help_text=_("Columns: external_id, name, level, parent_external_id, covers."),
+    )
+    med_members = forms.FileField(
+        label=_("MED members (med_members.csv)"),
+        required=False,
+        help_text=_("Columns: committee_external_id, employee_external_id, role."),
+    )
+
+    def _read(self, name: str) -> str:
+        upload: UploadedFile | None = self.cleaned_data.get(name)
+        if upload is None:
+            return ""
+        if upload.size is not None and upload.size > MAX_IMPORT_FILE_BYTES:
+            raise forms.ValidationError(
+                _("The file is larger than %(limit)s MB."),
+                code="too_large",
+                params={"limit": MAX_IMPORT_FILE_BYTES // (1024 * 1024)},
+            )
+        try:
+            return importer.decode_upload(upload.read())
+        except UnicodeDecodeError:
+            raise forms.ValidationError(
+                _(
+                    "The file is not UTF-8 text. In Excel, save it as “CSV UTF-8” and upload "
+                    "it again."
+                ),
+                code="not_utf8",
+            ) from None
+
+    def clean_units(self) -> str:
+        return self._read("units")
+
+    def clean_employees(self) -> str:
+        return self._read("employees")
+
+    def clean_med_committees(self) -> str:
+        return self._read("med_committees")
+
+    def clean_med_members(self) -> str:
+        return self._read("med_members")
+
+    def texts(self) -> dict[str, str]:
+        """File kind → CSV text, for the files that were uploaded."""
+        return {
+            kind: self.cleaned_data[kind] for kind in importer.FILE_KINDS if self.cleaned_data[kind]
+        }
