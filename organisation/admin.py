@@ -37,8 +37,13 @@ class UserAdmin(DjangoUserAdmin):
         (_("Important dates"), {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = (
-        (None, {"classes": ("wide",), "fields": ("username", "name", "email", "home_unit",
-                                                  "password1", "password2")}),
+        (
+            None,
+            {
+                "classes": ("wide",),
+                "fields": ("username", "name", "email", "home_unit", "password1", "password2"),
+            },
+        ),
     )
     list_display = ["username", "name", "email", "home_unit", "is_active", "is_staff"]
     list_filter = ["is_active", "is_staff", "role_assignments__role"]
@@ -103,8 +108,15 @@ class ImportBatchAdmin(admin.ModelAdmin):
     list_display = ["created_at", "uploaded_by", "status", "applied_at"]
     list_filter = ["status"]
     search_fields = ["uploaded_by__name"]
-    readonly_fields = ["uploaded_by", "created_at", "applied_at", "status", "files",
-                       "plan_digest", "summary"]
+    readonly_fields = [
+        "uploaded_by",
+        "created_at",
+        "applied_at",
+        "status",
+        "files",
+        "plan_digest",
+        "summary",
+    ]
 
     def has_add_permission(self, request: object) -> bool:
         return False

@@ -14,8 +14,7 @@ def navigation(request: HttpRequest) -> dict[str, object]:
         {
             "label": item.label,
             "url": item.url,
-            "current": current == item.url
-            or (item.url != "/" and current.startswith(item.url)),
+            "current": current == item.url or (item.url != "/" and current.startswith(item.url)),
         }
         for item in items_for(user)
     ]

@@ -256,7 +256,10 @@ class MedMembership(models.Model):
         DEPUTY_CHAIR = "deputy_chair", _("Deputy chair")
         LEADER_REPRESENTATIVE = "leader_rep", _("Leader representative")
         EMPLOYEE_REPRESENTATIVE = "employee_rep", _("Employee representative (TR)")
-        WORK_ENVIRONMENT_REPRESENTATIVE = "work_env_rep", _("Working environment representative (AMR)")
+        WORK_ENVIRONMENT_REPRESENTATIVE = (
+            "work_env_rep",
+            _("Working environment representative (AMR)"),
+        )
 
     committee = models.ForeignKey(
         MedCommittee,

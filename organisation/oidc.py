@@ -16,7 +16,7 @@ from organisation.models import User
 
 
 class MunicipalityOIDCBackend(OIDCAuthenticationBackend):
-    def filter_users_by_claims(self, claims: dict[str, Any]):  # noqa: ANN201 - a QuerySet
+    def filter_users_by_claims(self, claims: dict[str, Any]):
         email = (claims.get("email") or "").strip()
         if not email:
             return self.UserModel.objects.none()
@@ -26,9 +26,12 @@ class MunicipalityOIDCBackend(OIDCAuthenticationBackend):
         """Only reached with OIDC_CREATE_USER on: a plain account with no role and no staff
         or superuser flag, whatever the claims say."""
         email = claims.get("email", "").strip()
-        name = (claims.get("name") or " ".join(
-            part for part in (claims.get("given_name"), claims.get("family_name")) if part
-        )).strip()
+        name = (
+            claims.get("name")
+            or " ".join(
+                part for part in (claims.get("given_name"), claims.get("family_name")) if part
+            )
+        ).strip()
         user = self.UserModel.objects.create_user(
             username=self.get_username(claims), email=email, name=name[:200]
         )

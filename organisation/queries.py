@@ -57,9 +57,7 @@ def summarise_units(units: QuerySet[OrgUnit] | list[OrgUnit]) -> list[UnitSummar
 
 
 def organisation_counts() -> dict[str, int]:
-    counts = dict(
-        OrgUnit.objects.active().values_list("kind").annotate(n=Count("pk")).order_by()
-    )
+    counts = dict(OrgUnit.objects.active().values_list("kind").annotate(n=Count("pk")).order_by())
     counts["employees"] = User.objects.filter(is_active=True, home_unit__isnull=False).count()
     counts["committees"] = MedCommittee.objects.active().count()
     return counts
@@ -120,8 +118,9 @@ class UnitPage:
 def unit_page(user: AnyUser, unit: OrgUnit) -> UnitPage:
     visible = access.units_visible_to(user)
     breadcrumbs = list(visible.filter(path__in=unit.ancestor_paths()).order_by("depth"))
-    children = summarise_units(visible.filter(depth=unit.depth + 1, path__startswith=unit.path)
-                               .order_by("-active", "name"))
+    children = summarise_units(
+        visible.filter(depth=unit.depth + 1, path__startswith=unit.path).order_by("-active", "name")
+    )
     covering_paths = [*unit.ancestor_paths(), unit.path]
     committees = list(
         MedCommittee.objects.active().filter(covers__path__in=covering_paths).distinct()

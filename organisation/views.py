@@ -18,8 +18,9 @@ def front(request: HttpRequest) -> HttpResponse:
 @login_required
 def unit_list(request: HttpRequest) -> HttpResponse:
     access.require(access.can_browse_organisation(request.user))
-    return render(request, "organisation/unit_list.html",
-                  {"roots": queries.unit_roots_for(request.user)})
+    return render(
+        request, "organisation/unit_list.html", {"roots": queries.unit_roots_for(request.user)}
+    )
 
 
 @login_required

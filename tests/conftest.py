@@ -1,13 +1,13 @@
 """Shared fixtures: a small municipality and one persona per role.
 
-    Testkommune (municipality)
-    ├── Børn og Unge (directorate)
-    │   └── Dagtilbud Nord (area)          ← led by `leader`; covered by `med_member`'s committee
-    │       ├── Børnehuset Solsikken       ← `employee` works here
-    │       └── Vuggestuen Mælkebøtten
-    └── Sundhed og Omsorg (directorate)
-        └── Hjemmeplejen Øst (area)        ← led by `other_leader`
-            └── Gruppe 1
+Testkommune (municipality)
+├── Børn og Unge (directorate)
+│   └── Dagtilbud Nord (area)          ← led by `leader`; covered by `med_member`'s committee
+│       ├── Børnehuset Solsikken       ← `employee` works here
+│       └── Vuggestuen Mælkebøtten
+└── Sundhed og Omsorg (directorate)
+    └── Hjemmeplejen Øst (area)        ← led by `other_leader`
+        └── Gruppe 1
 """
 
 from __future__ import annotations
@@ -78,7 +78,6 @@ def med_member(org: SimpleNamespace, area_committee: MedCommittee) -> User:
     return person
 
 
-
 @pytest.fixture
 def politician(org: SimpleNamespace) -> User:
     person = UserFactory(username="politiker", name="Pia Politiker")
@@ -94,7 +93,7 @@ def hr(org: SimpleNamespace) -> User:
 
 
 @pytest.fixture
-def client_for(client: Client):  # noqa: ANN201 - returns a factory function
+def client_for(client: Client):
     """`client_for(user)`: a test client signed in as that user."""
 
     def sign_in(user: User | None) -> Client:
@@ -107,5 +106,5 @@ def client_for(client: Client):  # noqa: ANN201 - returns a factory function
 
 @pytest.fixture(autouse=True)
 def fast_password_hashing(settings) -> None:
-    """Real hashing costs a third of a second per user; tests need no protection from brute force."""
+    """Real hashing costs a third of a second per user; tests need no brute-force protection."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

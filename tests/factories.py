@@ -47,5 +47,7 @@ class MedCommitteeFactory(DjangoModelFactory):
     level = MedCommittee.Level.LOCAL
 
 
-def add_med_member(committee: MedCommittee, user: User, role: str = "employee_rep") -> MedMembership:
+def add_med_member(
+    committee: MedCommittee, user: User, role: str = "employee_rep"
+) -> MedMembership:
     return MedMembership.objects.create(committee=committee, user=user, role=role)

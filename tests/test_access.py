@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 
 from organisation import access
 from organisation.models import OrgUnit, RoleAssignment, User
-from tests.factories import MedCommitteeFactory, UserFactory, add_med_member, assign, unit
+from tests.factories import MedCommitteeFactory, UserFactory, assign, unit
 
 pytestmark = pytest.mark.django_db
 
@@ -30,7 +30,9 @@ def test_an_anonymous_visitor_sees_no_units_and_no_committees(org: SimpleNamespa
     assert not access.can_view_unit(anonymous, org.solsikken)
 
 
-def test_a_leader_sees_the_subtree_of_the_unit_they_lead(org: SimpleNamespace, leader: User) -> None:
+def test_a_leader_sees_the_subtree_of_the_unit_they_lead(
+    org: SimpleNamespace, leader: User
+) -> None:
     assert names(access.units_visible_to(leader)) == {
         "Dagtilbud Nord",
         "Børnehuset Solsikken",

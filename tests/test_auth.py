@@ -48,7 +48,7 @@ def test_five_failed_attempts_lock_the_user_out_even_with_the_right_password(
     response = sign_in(client, "signe", "demo")
     assert response.status_code == 429
     assert "_auth_user_id" not in client.session
-    assert "Too many attempts" in response.content.decode() or "For mange" in response.content.decode()
+    assert "For mange forsøg" in response.content.decode()
 
 
 def test_a_lockout_of_one_user_does_not_lock_out_a_colleague_on_the_same_address(
@@ -161,7 +161,9 @@ def test_single_sign_on_matches_an_imported_person_by_e_mail_and_keeps_their_rol
     backend = MunicipalityOIDCBackend()
     matched = backend.filter_users_by_claims({"email": "lise@kommune.example"})
     assert list(matched) == [person]
-    backend.update_user(person, {"email": "lise@kommune.example", "name": "Lise Ny", "groups": ["hr"]})
+    backend.update_user(
+        person, {"email": "lise@kommune.example", "name": "Lise Ny", "groups": ["hr"]}
+    )
     person.refresh_from_db()
     assert person.name == "Lise Ny"
     assert list(person.role_assignments.values_list("role", flat=True)) == ["politician"]

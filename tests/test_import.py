@@ -164,9 +164,9 @@ def test_bad_rows_are_reported_with_file_line_and_reason_and_nothing_is_applied(
     reasons = {(error.file, error.line): error.message for error in check.errors}
     assert "name" in reasons[("units.csv", 10)]
     assert "castle" in reasons[("units.csv", 11)]
-    assert "line 5" in reasons[("units.csv", 12)]
+    assert "linje 5" in reasons[("units.csv", 12)]
     assert "NOPE" in reasons[("units.csv", 13)]
-    assert "line 2" in reasons[("units.csv", 14)]
+    assert "linje 2" in reasons[("units.csv", 14)]
     assert "anne" in reasons[("employees.csv", 5)]
     assert "not-an-address" in reasons[("employees.csv", 6)]
     assert "NOPE" in reasons[("employees.csv", 7)]

@@ -48,48 +48,88 @@ MATRIX: dict[str, dict[str, dict[str, int]]] = {
     "password_reset": {"own": ALL_OK},
     "organisation:units": {
         "own": {
-            "anonymous": LOGIN, "employee": 200, "leader": 200, "med_member": 200,
-            "politician": 200, "hr": 200, "other_leader": 200,
+            "anonymous": LOGIN,
+            "employee": 200,
+            "leader": 200,
+            "med_member": 200,
+            "politician": 200,
+            "hr": 200,
+            "other_leader": 200,
         }
     },
     "organisation:unit": {
         # own: Børnehuset Solsikken (inside Dagtilbud Nord); foreign: Gruppe 1 (Hjemmeplejen Øst)
         "own": {
-            "anonymous": LOGIN, "employee": 200, "leader": 200, "med_member": 200,
-            "politician": 200, "hr": 200, "other_leader": 404,
+            "anonymous": LOGIN,
+            "employee": 200,
+            "leader": 200,
+            "med_member": 200,
+            "politician": 200,
+            "hr": 200,
+            "other_leader": 404,
         },
         "foreign": {
-            "anonymous": LOGIN, "employee": 404, "leader": 404, "med_member": 404,
-            "politician": 200, "hr": 200, "other_leader": 200,
+            "anonymous": LOGIN,
+            "employee": 404,
+            "leader": 404,
+            "med_member": 404,
+            "politician": 200,
+            "hr": 200,
+            "other_leader": 200,
         },
     },
     "organisation:import": {
         "own": {
-            "anonymous": LOGIN, "employee": 403, "leader": 403, "med_member": 403,
-            "politician": 403, "hr": 200, "other_leader": 403,
+            "anonymous": LOGIN,
+            "employee": 403,
+            "leader": 403,
+            "med_member": 403,
+            "politician": 403,
+            "hr": 200,
+            "other_leader": 403,
         }
     },
     "organisation:import_preview": {
         "own": {
-            "anonymous": LOGIN, "employee": 403, "leader": 403, "med_member": 403,
-            "politician": 403, "hr": 200, "other_leader": 403,
+            "anonymous": LOGIN,
+            "employee": 403,
+            "leader": 403,
+            "med_member": 403,
+            "politician": 403,
+            "hr": 200,
+            "other_leader": 403,
         }
     },
     "med:committees": {
         "own": {
-            "anonymous": LOGIN, "employee": 403, "leader": 200, "med_member": 200,
-            "politician": 403, "hr": 200, "other_leader": 200,
+            "anonymous": LOGIN,
+            "employee": 403,
+            "leader": 200,
+            "med_member": 200,
+            "politician": 403,
+            "hr": 200,
+            "other_leader": 200,
         }
     },
     "med:committee": {
         # own: the område-MED covering Dagtilbud Nord; foreign: one covering Sundhed og Omsorg
         "own": {
-            "anonymous": LOGIN, "employee": 404, "leader": 200, "med_member": 200,
-            "politician": 404, "hr": 200, "other_leader": 404,
+            "anonymous": LOGIN,
+            "employee": 404,
+            "leader": 200,
+            "med_member": 200,
+            "politician": 404,
+            "hr": 200,
+            "other_leader": 404,
         },
         "foreign": {
-            "anonymous": LOGIN, "employee": 404, "leader": 404, "med_member": 404,
-            "politician": 404, "hr": 200, "other_leader": 200,
+            "anonymous": LOGIN,
+            "employee": 404,
+            "leader": 404,
+            "med_member": 404,
+            "politician": 404,
+            "hr": 200,
+            "other_leader": 200,
         },
     },
 }
@@ -130,8 +170,12 @@ def world(
     foreign_committee.covers.add(org.health)
     batch = ImportBatch.objects.create(uploaded_by=hr, files={}, summary={})
     people = {
-        "employee": employee, "leader": leader, "med_member": med_member,
-        "politician": politician, "hr": hr, "other_leader": other_leader,
+        "employee": employee,
+        "leader": leader,
+        "med_member": med_member,
+        "politician": politician,
+        "hr": hr,
+        "other_leader": other_leader,
     }
     paths = {
         "organisation:unit": {

@@ -41,12 +41,16 @@ def test_the_committed_mo_file_is_compiled_from_the_po_file(po_path: Path) -> No
         (entry.msgctxt, entry.msgid): entry.msgstr or entry.msgstr_plural
         for entry in source.translated_entries()
     }
-    actual = {(entry.msgctxt, entry.msgid): entry.msgstr or entry.msgstr_plural for entry in compiled}
+    actual = {
+        (entry.msgctxt, entry.msgid): entry.msgstr or entry.msgstr_plural for entry in compiled
+    }
     actual.pop((None, ""), None)  # the header
     assert actual == expected, "run `make messages` and commit locale/"
 
 
-@pytest.mark.skipif(shutil.which("xgettext") is None, reason="GNU gettext (xgettext) is not installed")
+@pytest.mark.skipif(
+    shutil.which("xgettext") is None, reason="GNU gettext (xgettext) is not installed"
+)
 def test_the_catalogue_holds_every_string_the_code_and_templates_use(tmp_path: Path) -> None:
     """makemessages into a copy of locale/ finds no msgid that the committed catalogue lacks."""
     copy = tmp_path / "locale"
@@ -63,5 +67,7 @@ def test_the_catalogue_holds_every_string_the_code_and_templates_use(tmp_path: P
         [sys.executable, "-c", env_script, str(copy)], cwd=ROOT, check=True, capture_output=True
     )
     fresh = {entry.msgid for entry in polib.pofile(str(copy / "da/LC_MESSAGES/django.po"))}
-    committed = {entry.msgid for entry in polib.pofile(str(ROOT / "locale/da/LC_MESSAGES/django.po"))}
+    committed = {
+        entry.msgid for entry in polib.pofile(str(ROOT / "locale/da/LC_MESSAGES/django.po"))
+    }
     assert sorted(fresh - committed) == []

@@ -9,139 +9,470 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('auth', '0012_alter_user_first_name_max_length'),
+        ("auth", "0012_alter_user_first_name_max_length"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='OrgUnit',
+            name="OrgUnit",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('path', models.CharField(max_length=255, unique=True)),
-                ('depth', models.PositiveIntegerField()),
-                ('numchild', models.PositiveIntegerField(default=0)),
-                ('name', models.CharField(max_length=200, verbose_name='name')),
-                ('kind', models.CharField(choices=[('municipality', 'Municipality'), ('directorate', 'Directorate'), ('area', 'Area'), ('workplace', 'Workplace'), ('team', 'Team')], max_length=20, verbose_name='kind')),
-                ('external_id', models.CharField(blank=True, help_text="The unit's id in the source system (HR, OS2mo); used by imports.", max_length=100, null=True, unique=True, verbose_name='external id')),
-                ('active', models.BooleanField(default=True, help_text='Units that disappear from an import are deactivated, never deleted.', verbose_name='active')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("path", models.CharField(max_length=255, unique=True)),
+                ("depth", models.PositiveIntegerField()),
+                ("numchild", models.PositiveIntegerField(default=0)),
+                ("name", models.CharField(max_length=200, verbose_name="name")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("municipality", "Municipality"),
+                            ("directorate", "Directorate"),
+                            ("area", "Area"),
+                            ("workplace", "Workplace"),
+                            ("team", "Team"),
+                        ],
+                        max_length=20,
+                        verbose_name="kind",
+                    ),
+                ),
+                (
+                    "external_id",
+                    models.CharField(
+                        blank=True,
+                        help_text="The unit's id in the source system (HR, OS2mo); used by imports.",
+                        max_length=100,
+                        null=True,
+                        unique=True,
+                        verbose_name="external id",
+                    ),
+                ),
+                (
+                    "active",
+                    models.BooleanField(
+                        default=True,
+                        help_text="Units that disappear from an import are deactivated, never deleted.",
+                        verbose_name="active",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'organisational unit',
-                'verbose_name_plural': 'organisational units',
-                'ordering': ['path'],
+                "verbose_name": "organisational unit",
+                "verbose_name_plural": "organisational units",
+                "ordering": ["path"],
             },
         ),
         migrations.CreateModel(
-            name='User',
+            name="User",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('password', models.CharField(max_length=128, verbose_name='password')),
-                ('last_login', models.DateTimeField(blank=True, null=True, verbose_name='last login')),
-                ('is_superuser', models.BooleanField(default=False, help_text='Designates that this user has all permissions without explicitly assigning them.', verbose_name='superuser status')),
-                ('username', models.CharField(error_messages={'unique': 'A user with that username already exists.'}, help_text='Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only.', max_length=150, unique=True, validators=[django.contrib.auth.validators.UnicodeUsernameValidator()], verbose_name='username')),
-                ('is_staff', models.BooleanField(default=False, help_text='Designates whether the user can log into this admin site.', verbose_name='staff status')),
-                ('is_active', models.BooleanField(default=True, help_text='Designates whether this user should be treated as active. Unselect this instead of deleting accounts.', verbose_name='active')),
-                ('date_joined', models.DateTimeField(default=django.utils.timezone.now, verbose_name='date joined')),
-                ('name', models.CharField(blank=True, max_length=200, verbose_name='name')),
-                ('email', models.EmailField(blank=True, db_index=True, max_length=254, verbose_name='e-mail address')),
-                ('phone', models.CharField(blank=True, max_length=40, verbose_name='phone')),
-                ('external_id', models.CharField(blank=True, max_length=100, null=True, unique=True, verbose_name='external id')),
-                ('groups', models.ManyToManyField(blank=True, help_text='The groups this user belongs to. A user will get all permissions granted to each of their groups.', related_name='user_set', related_query_name='user', to='auth.group', verbose_name='groups')),
-                ('user_permissions', models.ManyToManyField(blank=True, help_text='Specific permissions for this user.', related_name='user_set', related_query_name='user', to='auth.permission', verbose_name='user permissions')),
-                ('home_unit', models.ForeignKey(blank=True, help_text='The workplace the person belongs to; it decides which survey they answer.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='members', to='organisation.orgunit', verbose_name='home unit')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("password", models.CharField(max_length=128, verbose_name="password")),
+                (
+                    "last_login",
+                    models.DateTimeField(blank=True, null=True, verbose_name="last login"),
+                ),
+                (
+                    "is_superuser",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Designates that this user has all permissions without explicitly assigning them.",
+                        verbose_name="superuser status",
+                    ),
+                ),
+                (
+                    "username",
+                    models.CharField(
+                        error_messages={"unique": "A user with that username already exists."},
+                        help_text="Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only.",
+                        max_length=150,
+                        unique=True,
+                        validators=[django.contrib.auth.validators.UnicodeUsernameValidator()],
+                        verbose_name="username",
+                    ),
+                ),
+                (
+                    "is_staff",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Designates whether the user can log into this admin site.",
+                        verbose_name="staff status",
+                    ),
+                ),
+                (
+                    "is_active",
+                    models.BooleanField(
+                        default=True,
+                        help_text="Designates whether this user should be treated as active. Unselect this instead of deleting accounts.",
+                        verbose_name="active",
+                    ),
+                ),
+                (
+                    "date_joined",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="date joined"
+                    ),
+                ),
+                ("name", models.CharField(blank=True, max_length=200, verbose_name="name")),
+                (
+                    "email",
+                    models.EmailField(
+                        blank=True, db_index=True, max_length=254, verbose_name="e-mail address"
+                    ),
+                ),
+                ("phone", models.CharField(blank=True, max_length=40, verbose_name="phone")),
+                (
+                    "external_id",
+                    models.CharField(
+                        blank=True,
+                        max_length=100,
+                        null=True,
+                        unique=True,
+                        verbose_name="external id",
+                    ),
+                ),
+                (
+                    "groups",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="The groups this user belongs to. A user will get all permissions granted to each of their groups.",
+                        related_name="user_set",
+                        related_query_name="user",
+                        to="auth.group",
+                        verbose_name="groups",
+                    ),
+                ),
+                (
+                    "user_permissions",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="Specific permissions for this user.",
+                        related_name="user_set",
+                        related_query_name="user",
+                        to="auth.permission",
+                        verbose_name="user permissions",
+                    ),
+                ),
+                (
+                    "home_unit",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="The workplace the person belongs to; it decides which survey they answer.",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="members",
+                        to="organisation.orgunit",
+                        verbose_name="home unit",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'user',
-                'verbose_name_plural': 'users',
-                'ordering': ['name', 'username'],
+                "verbose_name": "user",
+                "verbose_name_plural": "users",
+                "ordering": ["name", "username"],
             },
             managers=[
-                ('objects', django.contrib.auth.models.UserManager()),
+                ("objects", django.contrib.auth.models.UserManager()),
             ],
         ),
         migrations.CreateModel(
-            name='ImportBatch',
+            name="ImportBatch",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='uploaded')),
-                ('applied_at', models.DateTimeField(blank=True, null=True, verbose_name='applied')),
-                ('status', models.CharField(choices=[('previewed', 'Previewed'), ('invalid', 'Invalid'), ('applied', 'Applied'), ('discarded', 'Discarded')], default='previewed', max_length=20, verbose_name='status')),
-                ('files', models.JSONField(default=dict, help_text='File kind → CSV text.', verbose_name='files')),
-                ('plan_digest', models.CharField(blank=True, max_length=64, verbose_name='plan digest')),
-                ('summary', models.JSONField(blank=True, default=dict, verbose_name='summary')),
-                ('uploaded_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='uploaded by')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="uploaded")),
+                ("applied_at", models.DateTimeField(blank=True, null=True, verbose_name="applied")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("previewed", "Previewed"),
+                            ("invalid", "Invalid"),
+                            ("applied", "Applied"),
+                            ("discarded", "Discarded"),
+                        ],
+                        default="previewed",
+                        max_length=20,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "files",
+                    models.JSONField(
+                        default=dict, help_text="File kind → CSV text.", verbose_name="files"
+                    ),
+                ),
+                (
+                    "plan_digest",
+                    models.CharField(blank=True, max_length=64, verbose_name="plan digest"),
+                ),
+                ("summary", models.JSONField(blank=True, default=dict, verbose_name="summary")),
+                (
+                    "uploaded_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="uploaded by",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'organisation import',
-                'verbose_name_plural': 'organisation imports',
-                'ordering': ['-created_at'],
+                "verbose_name": "organisation import",
+                "verbose_name_plural": "organisation imports",
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='MedCommittee',
+            name="MedCommittee",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200, verbose_name='name')),
-                ('level', models.CharField(choices=[('main', 'Main MED committee (Hoved-MED)'), ('area', 'Area MED committee (område-MED)'), ('local', 'Local MED committee (lokal-MED)'), ('work_environment', 'Working environment group')], max_length=20, verbose_name='level')),
-                ('external_id', models.CharField(blank=True, max_length=100, null=True, unique=True, verbose_name='external id')),
-                ('active', models.BooleanField(default=True, verbose_name='active')),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='children', to='organisation.medcommittee', verbose_name='parent committee')),
-                ('covers', models.ManyToManyField(blank=True, help_text='The committee covers these units and everything below them.', related_name='med_committees', to='organisation.orgunit', verbose_name='covers units')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200, verbose_name="name")),
+                (
+                    "level",
+                    models.CharField(
+                        choices=[
+                            ("main", "Main MED committee (Hoved-MED)"),
+                            ("area", "Area MED committee (område-MED)"),
+                            ("local", "Local MED committee (lokal-MED)"),
+                            ("work_environment", "Working environment group"),
+                        ],
+                        max_length=20,
+                        verbose_name="level",
+                    ),
+                ),
+                (
+                    "external_id",
+                    models.CharField(
+                        blank=True,
+                        max_length=100,
+                        null=True,
+                        unique=True,
+                        verbose_name="external id",
+                    ),
+                ),
+                ("active", models.BooleanField(default=True, verbose_name="active")),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="children",
+                        to="organisation.medcommittee",
+                        verbose_name="parent committee",
+                    ),
+                ),
+                (
+                    "covers",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="The committee covers these units and everything below them.",
+                        related_name="med_committees",
+                        to="organisation.orgunit",
+                        verbose_name="covers units",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'MED committee',
-                'verbose_name_plural': 'MED committees',
-                'ordering': ['name'],
+                "verbose_name": "MED committee",
+                "verbose_name_plural": "MED committees",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='LeadershipCommunity',
+            name="LeadershipCommunity",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200, verbose_name='name')),
-                ('description', models.TextField(blank=True, verbose_name='description')),
-                ('active', models.BooleanField(default=True, verbose_name='active')),
-                ('members', models.ManyToManyField(blank=True, related_name='leadership_communities', to=settings.AUTH_USER_MODEL, verbose_name='members')),
-                ('units', models.ManyToManyField(blank=True, related_name='leadership_communities', to='organisation.orgunit', verbose_name='units')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200, verbose_name="name")),
+                ("description", models.TextField(blank=True, verbose_name="description")),
+                ("active", models.BooleanField(default=True, verbose_name="active")),
+                (
+                    "members",
+                    models.ManyToManyField(
+                        blank=True,
+                        related_name="leadership_communities",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="members",
+                    ),
+                ),
+                (
+                    "units",
+                    models.ManyToManyField(
+                        blank=True,
+                        related_name="leadership_communities",
+                        to="organisation.orgunit",
+                        verbose_name="units",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'leadership community',
-                'verbose_name_plural': 'leadership communities',
-                'ordering': ['name'],
+                "verbose_name": "leadership community",
+                "verbose_name_plural": "leadership communities",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='MedMembership',
+            name="MedMembership",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('chair', 'Chair'), ('deputy_chair', 'Deputy chair'), ('leader_rep', 'Leader representative'), ('employee_rep', 'Employee representative (TR)'), ('work_env_rep', 'Working environment representative (AMR)')], max_length=20, verbose_name='role')),
-                ('committee', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to='organisation.medcommittee', verbose_name='committee')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='med_memberships', to=settings.AUTH_USER_MODEL, verbose_name='member')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("chair", "Chair"),
+                            ("deputy_chair", "Deputy chair"),
+                            ("leader_rep", "Leader representative"),
+                            ("employee_rep", "Employee representative (TR)"),
+                            ("work_env_rep", "Working environment representative (AMR)"),
+                        ],
+                        max_length=20,
+                        verbose_name="role",
+                    ),
+                ),
+                (
+                    "committee",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="memberships",
+                        to="organisation.medcommittee",
+                        verbose_name="committee",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="med_memberships",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="member",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'MED membership',
-                'verbose_name_plural': 'MED memberships',
-                'constraints': [models.UniqueConstraint(fields=('committee', 'user', 'role'), name='unique_med_membership')],
+                "verbose_name": "MED membership",
+                "verbose_name_plural": "MED memberships",
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("committee", "user", "role"), name="unique_med_membership"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='RoleAssignment',
+            name="RoleAssignment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('leader', 'Leader'), ('hr', 'HR/administrator'), ('politician', 'Politician')], max_length=20, verbose_name='role')),
-                ('source', models.CharField(choices=[('manual', 'Assigned by hand'), ('import', 'Organisation import')], default='manual', max_length=20, verbose_name='source')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created')),
-                ('unit', models.ForeignKey(blank=True, help_text='The subtree the role applies to. Empty for HR means the whole municipality.', null=True, on_delete=django.db.models.deletion.CASCADE, related_name='role_assignments', to='organisation.orgunit', verbose_name='unit')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='role_assignments', to=settings.AUTH_USER_MODEL, verbose_name='user')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("leader", "Leader"),
+                            ("hr", "HR/administrator"),
+                            ("politician", "Politician"),
+                        ],
+                        max_length=20,
+                        verbose_name="role",
+                    ),
+                ),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[("manual", "Assigned by hand"), ("import", "Organisation import")],
+                        default="manual",
+                        max_length=20,
+                        verbose_name="source",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created")),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="The subtree the role applies to. Empty for HR means the whole municipality.",
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="role_assignments",
+                        to="organisation.orgunit",
+                        verbose_name="unit",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="role_assignments",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="user",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'role assignment',
-                'verbose_name_plural': 'role assignments',
-                'constraints': [models.CheckConstraint(condition=models.Q(models.Q(('role', 'leader'), _negated=True), ('unit__isnull', False), _connector='OR'), name='leader_has_unit'), models.CheckConstraint(condition=models.Q(models.Q(('role', 'politician'), _negated=True), ('unit__isnull', True), _connector='OR'), name='politician_has_no_unit'), models.UniqueConstraint(condition=models.Q(('unit__isnull', False)), fields=('user', 'role', 'unit'), name='unique_role_per_unit'), models.UniqueConstraint(condition=models.Q(('unit__isnull', True)), fields=('user', 'role'), name='unique_role_without_unit')],
+                "verbose_name": "role assignment",
+                "verbose_name_plural": "role assignments",
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("role", "leader"), _negated=True),
+                            ("unit__isnull", False),
+                            _connector="OR",
+                        ),
+                        name="leader_has_unit",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("role", "politician"), _negated=True),
+                            ("unit__isnull", True),
+                            _connector="OR",
+                        ),
+                        name="politician_has_no_unit",
+                    ),
+                    models.UniqueConstraint(
+                        condition=models.Q(("unit__isnull", False)),
+                        fields=("user", "role", "unit"),
+                        name="unique_role_per_unit",
+                    ),
+                    models.UniqueConstraint(
+                        condition=models.Q(("unit__isnull", True)),
+                        fields=("user", "role"),
+                        name="unique_role_without_unit",
+                    ),
+                ],
             },
         ),
     ]
