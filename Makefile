@@ -56,7 +56,7 @@ format: install
 	$(BIN)/ruff check --fix .
 
 messages: install
-	DEBUG=1 $(BIN)/python manage.py makemessages --locale da --ignore '.venv/*' --ignore 'var/*' --ignore 'tests/*' --no-obsolete
+	DEBUG=1 $(BIN)/python manage.py makemessages --locale da --add-location file --ignore '.venv/*' --ignore 'var/*' --ignore 'tests/*' --no-obsolete
 	DEBUG=1 $(BIN)/python manage.py compilemessages --ignore '.venv/*'
 
 bench: install
