@@ -12,6 +12,7 @@ Testkommune (municipality)
 
 from __future__ import annotations
 
+import os
 from types import SimpleNamespace
 
 import pytest
@@ -108,3 +109,11 @@ def client_for(client: Client):
 def fast_password_hashing(settings) -> None:
     """Real hashing costs a third of a second per user; tests need no brute-force protection."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def need_service(reason: str) -> None:
+    """Skip with a plain reason where a service (PostgreSQL, Redis, a worker, Chromium) is absent,
+    or fail when the run promised that every service is there (CI sets REQUIRE_SERVICES=1)."""
+    if os.environ.get("REQUIRE_SERVICES") == "1":
+        pytest.fail(f"REQUIRE_SERVICES=1 but {reason}")
+    pytest.skip(reason)

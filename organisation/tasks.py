@@ -1,0 +1,55 @@
+"""Periodic housekeeping for sign-in data. Scheduled daily by CELERY_BEAT_SCHEDULE in settings."""
+
+from __future__ import annotations
+
+import logging
+from importlib import import_module
+from typing import Any
+
+from axes.helpers import get_cool_off
+from axes.models import AccessAttempt
+from celery import Task, shared_task
+from django.conf import settings
+from django.db import DatabaseError
+from django.utils import timezone
+
+logger = logging.getLogger(__name__)
+
+# A database that is restarting or failing over comes back within minutes; after five tries
+# (about 1 + 2 + 4 + 8 + 16 minutes) tomorrow's run will do the work anyway.
+_MAX_RETRIES = 5
+_FIRST_RETRY_SECONDS = 60
+
+
+def _remove_expired_login_attempts() -> int:
+    """Delete django-axes failure counters older than the cool-off: they no longer lock anyone out
+    (axes only counts attempts inside the cool-off window), so keeping them only keeps user names
+    and addresses longer than needed."""
+    cool_off = get_cool_off()
+    if cool_off is None:  # lockouts never expire, so no counter is ever stale
+        return 0
+    deleted, _ = AccessAttempt.objects.filter(attempt_time__lte=timezone.now() - cool_off).delete()
+    return deleted
+
+
+@shared_task(
+    bind=True,
+    max_retries=_MAX_RETRIES,
+    # Deleting expired rows is idempotent: running it twice, or again after a crash, is harmless.
+    acks_late=True,
+    soft_time_limit=240,
+    time_limit=300,
+)
+def clear_expired_sessions(self: Task) -> dict[str, Any]:
+    """Remove expired sessions (through the configured session engine, so it works for database,
+    cache and signed-cookie sessions alike) and stale login-throttling counters."""
+    try:
+        engine = import_module(settings.SESSION_ENGINE)
+        engine.SessionStore.clear_expired()
+        attempts = _remove_expired_login_attempts()
+    except DatabaseError as exc:
+        countdown = _FIRST_RETRY_SECONDS * 2**self.request.retries
+        logger.warning("clear_expired_sessions failed, retrying in %ss: %s", countdown, exc)
+        raise self.retry(exc=exc, countdown=countdown) from exc
+    logger.info("Cleared expired sessions and %d expired login attempts", attempts)
+    return {"expired_login_attempts_removed": attempts}
