@@ -9,14 +9,14 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
 from config import health
-from organisation import views as organisation_views
+from kerneopgaver import views as kerneopgaver_views
 
 admin.site.site_header = _("Core tasks – administration")
 admin.site.site_title = _("Core tasks")
 admin.site.index_title = _("Administration")
 
 urlpatterns = [
-    path("", organisation_views.front, name="front"),
+    path("", kerneopgaver_views.front, name="front"),
     path("healthz/", health.healthz, name="healthz"),
     path("readyz/", health.readyz, name="readyz"),
     path(
@@ -26,6 +26,8 @@ urlpatterns = [
     ),
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("kerneopgaver/", include("kerneopgaver.urls")),
+    path("hoering/", include("kerneopgaver.hoering_urls")),
     path("organisation/", include("organisation.urls")),
     path("med/", include("organisation.med_urls")),
     path("admin/", admin.site.urls),

@@ -267,3 +267,127 @@ def require(allowed: bool) -> None:
     """Raise 403 unless `allowed`; for pages whose existence is no secret."""
     if not allowed:
         raise PermissionDenied
+
+
+# --- Core tasks (kerneopgaver) --------------------------------------------------------------
+# The organisation app imports no app above it, so these rules read the fields of the objects
+# they are given (status, administrative_owner_id, ...) instead of importing their models.
+
+CORE_TASK_PUBLIC_STATUSES = ("adopted",)
+CORE_TASK_STAFF_STATUSES = ("adopted", "in_dialogue", "retired")
+
+
+def core_task_filter(user: AnyUser) -> Q:
+    """Core tasks the user may see: adopted ones for everyone; in dialogue and retired ones for
+    everyone signed in; drafts for HR and their administrative owner."""
+    scope = scope_of(user)
+    if not scope.authenticated:
+        return Q(status__in=CORE_TASK_PUBLIC_STATUSES)
+    if scope.is_hr:
+        return Q()
+    return Q(status__in=CORE_TASK_STAFF_STATUSES) | Q(administrative_owner=user.pk)
+
+
+def can_view_core_task(user: AnyUser, core_task: object) -> bool:
+    scope = scope_of(user)
+    status = core_task.status
+    if status in CORE_TASK_PUBLIC_STATUSES:
+        return True
+    if not scope.authenticated:
+        return False
+    return (
+        scope.is_hr
+        or status in CORE_TASK_STAFF_STATUSES
+        or core_task.administrative_owner_id == user.pk
+    )
+
+
+def can_create_core_task(user: AnyUser) -> bool:
+    return scope_of(user).is_hr
+
+
+def can_edit_core_task(user: AnyUser, core_task: object) -> bool:
+    """HR/admin and the task's administrative owner edit it and move its status; nobody else,
+    politicians included: they decide in the council and comment in the dialogue."""
+    scope = scope_of(user)
+    return scope.authenticated and (scope.is_hr or core_task.administrative_owner_id == user.pk)
+
+
+def can_add_dialogue_input(user: AnyUser, core_task: object) -> bool:
+    """Employees, leaders and politicians add inputs, signed in, while the task is in dialogue."""
+    return (
+        scope_of(user).authenticated
+        and core_task.status == "in_dialogue"
+        and can_view_core_task(user, core_task)
+    )
+
+
+def can_moderate_citizen_inputs(user: AnyUser) -> bool:
+    return scope_of(user).is_hr
+
+
+def can_edit_contribution(user: AnyUser, core_task: object, unit: OrgUnit) -> bool:
+    """The unit's leader keeps its contribution; HR and the task's owner may too."""
+    scope = scope_of(user)
+    if not scope.authenticated:
+        return False
+    return can_edit_core_task(user, core_task) or unit.is_within(scope.leader_paths)
+
+
+def can_manage_indicators(user: AnyUser, core_task: object) -> bool:
+    return can_edit_core_task(user, core_task)
+
+
+def can_manage_vision(user: AnyUser) -> bool:
+    return scope_of(user).is_hr
+
+
+def can_view_vision_draft(user: AnyUser) -> bool:
+    return can_manage_vision(user)
+
+
+def communities_filter(user: AnyUser) -> Q:
+    """Leadership communities the user may see: HR sees all; members see their own."""
+    scope = scope_of(user)
+    if not scope.authenticated:
+        return Q(pk__in=[])
+    if scope.is_hr:
+        return Q()
+    return Q(members=user.pk)
+
+
+def can_view_community(user: AnyUser, community: object) -> bool:
+    scope = scope_of(user)
+    if not scope.authenticated:
+        return False
+    return scope.is_hr or community.members.filter(pk=user.pk).exists()
+
+
+def can_browse_communities(user: AnyUser) -> bool:
+    scope = scope_of(user)
+    return scope.authenticated and (scope.is_hr or user.leadership_communities.exists())
+
+
+def dialogue_inputs_filter(user: AnyUser) -> Q:
+    """Dialogue inputs the user may read on a core task they can see: only approved ones, and
+    for visitors who are not signed in only citizens' inputs, because employees' and leaders'
+    inputs carry their names and are written for colleagues, not for the public."""
+    if not scope_of(user).authenticated:
+        return Q(moderation="approved", channel="citizen")
+    return Q(moderation="approved")
+
+
+def can_contribute_to_community(user: AnyUser, community: object) -> bool:
+    """Members and HR share notes and links and choose the community's core-task focus."""
+    return can_view_community(user, community)
+
+
+def can_add_contribution(user: AnyUser, core_task: object) -> bool:
+    """Who may add a contributing unit to a core task they can see: HR and the task's owner
+    (any unit), and leaders (a unit in the subtrees they lead; see can_edit_contribution)."""
+    scope = scope_of(user)
+    return (
+        scope.authenticated
+        and can_view_core_task(user, core_task)
+        and (can_edit_core_task(user, core_task) or scope.is_leader)
+    )

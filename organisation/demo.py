@@ -7,13 +7,18 @@ instead of calling `add_child` once per unit (which would cost several queries p
 Everything is drawn from `random.Random(seed)`, so one seed always gives the same municipality.
 Everything the demo owns carries an external id starting with `EXTERNAL_ID_PREFIX`, which is how
 `delete_demo` finds it again without touching anything else in the database.
+
+Apps above `organisation` add their own demo data (core tasks, governance, ...) as extensions:
+this app imports none of them, so they call `register_extension` when imported (from their
+`AppConfig.ready()`), and `seed_demo` builds each registered extension whose data is missing.
 """
 
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
@@ -262,6 +267,70 @@ def demo_exists() -> bool:
     return OrgUnit.objects.filter(external_id=ROOT_EXTERNAL_ID).exists()
 
 
+# --- Extensions: demo data of the apps above organisation ----------------------------------
+
+
+class ExtensionBuilder(Protocol):
+    def __call__(self, *, seed: int) -> str:
+        """Build the extension's data on top of the demo municipality; return a one-line
+        summary of what was built."""
+        ...
+
+
+@dataclass(frozen=True)
+class DemoExtension:
+    """One app's demo data. `build` runs only when `exists()` is false, inside seed_demo's
+    transaction; `delete` removes exactly what `build` made and nothing when the demo
+    municipality does not exist."""
+
+    name: str
+    build: ExtensionBuilder
+    delete: Callable[[], None]
+    exists: Callable[[], bool]
+
+
+# In registration order, which is INSTALLED_APPS order and so the order the apps depend on each
+# other: built first to last, deleted last to first.
+_extensions: dict[str, DemoExtension] = {}
+
+
+def register_extension(
+    name: str, build: ExtensionBuilder, delete: Callable[[], None], exists: Callable[[], bool]
+) -> DemoExtension:
+    """Register an app's demo data; registering the same name again replaces the earlier one,
+    so importing a module twice does no harm."""
+    extension = DemoExtension(name=name, build=build, delete=delete, exists=exists)
+    _extensions[name] = extension
+    return extension
+
+
+def registered_extensions() -> tuple[DemoExtension, ...]:
+    return tuple(_extensions.values())
+
+
+def build_extensions(*, seed: int) -> list[tuple[str, str | None]]:
+    """Build each registered extension whose data does not exist yet, so that an older demo
+    database gets the newer parts too. Returns (name, summary) per extension; the summary is
+    None for an extension that already existed and was kept."""
+    if not demo_exists():
+        raise DemoError("The demo municipality must exist before its extensions are built.")
+    results: list[tuple[str, str | None]] = []
+    with transaction.atomic():
+        for extension in registered_extensions():
+            if extension.exists():
+                results.append((extension.name, None))
+            else:
+                results.append((extension.name, extension.build(seed=seed)))
+    return results
+
+
+def delete_extensions() -> None:
+    """Delete the extensions' data, last registered first: later apps refer to earlier ones."""
+    with transaction.atomic():
+        for extension in reversed(registered_extensions()):
+            extension.delete()
+
+
 def area_count() -> int:
     return sum(len(areas) for _, areas in DIRECTORATES)
 
@@ -299,11 +368,13 @@ def build_demo(
 
 
 def delete_demo() -> None:
-    """Delete everything the demo owns: its units, people, committees and community."""
+    """Delete everything the demo owns: the extensions' data first (it refers to the demo's
+    people and units), then its units, people, committees and community."""
     root = OrgUnit.objects.filter(external_id=ROOT_EXTERNAL_ID).first()
     people = User.objects.filter(external_id__startswith=EXTERNAL_ID_PREFIX)
     try:
         with transaction.atomic():
+            delete_extensions()
             # Imports the demo's HR login uploaded belong to the demo too.
             ImportBatch.objects.filter(uploaded_by__in=people).delete()
             MedCommittee.objects.filter(external_id__startswith=EXTERNAL_ID_PREFIX).delete()

@@ -19,9 +19,7 @@ added by hand and are left alone.
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -35,6 +33,9 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+# decode_upload and RowError are part of this module's interface (forms, command, services).
+from organisation import csvfiles
+from organisation.csvfiles import RowError, decode_upload  # noqa: F401
 from organisation.models import MedCommittee, MedMembership, OrgUnit, RoleAssignment, User
 
 UNITS = "units"
@@ -118,18 +119,6 @@ MAX_LENGTHS = {
 _username_validator = UnicodeUsernameValidator()
 
 
-@dataclass(frozen=True)
-class RowError:
-    """One reason a file cannot be imported. `line` is 1 for the header, None for the file."""
-
-    file: str
-    line: int | None
-    message: str
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"file": self.file, "line": self.line, "message": self.message}
-
-
 @dataclass
 class UnitRow:
     line: int
@@ -184,16 +173,6 @@ class ParsedImport:
 # --- Reading CSV ----------------------------------------------------------------------------
 
 
-def decode_upload(data: bytes) -> str:
-    """The text of an uploaded file. Raises UnicodeDecodeError when it is not UTF-8."""
-    return data.decode("utf-8-sig")
-
-
-def _detect_delimiter(header_line: str) -> str:
-    """Danish Excel writes semicolons, everything else commas; the header line tells which."""
-    return ";" if header_line.count(";") > header_line.count(",") else ","
-
-
 def _split_list(value: str) -> list[str]:
     """A `|`-separated list of external ids, without blanks or repeats, in file order."""
     items = (item.strip() for item in value.split("|"))
@@ -202,80 +181,10 @@ def _split_list(value: str) -> list[str]:
 
 def read_rows(kind: str, text: str) -> tuple[list[tuple[int, dict[str, str]]], list[RowError]]:
     """The data rows of one CSV text as (line number, column → stripped value)."""
-    file_name = FILE_NAMES[kind]
-    errors: list[RowError] = []
-    text = text.removeprefix("\ufeff")
-    if not text.strip():
-        return [], [RowError(file_name, None, _("The file is empty."))]
-    delimiter = _detect_delimiter(text.splitlines()[0])
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    try:
-        header = [name.strip().lower().removeprefix("\ufeff") for name in next(reader)]
-    except csv.Error as exc:
-        return [], [
-            RowError(file_name, 1, _("The header cannot be read: %(error)s") % {"error": exc})
-        ]
     required, optional = COLUMNS[kind]
-    known = set(required) | set(optional)
-    for column in required:
-        if column not in header:
-            errors.append(
-                RowError(
-                    file_name, 1, _("The column “%(column)s” is missing.") % {"column": column}
-                )
-            )
-    seen: set[str] = set()
-    for column in header:
-        if column in seen:
-            errors.append(
-                RowError(
-                    file_name, 1, _("The column “%(column)s” appears twice.") % {"column": column}
-                )
-            )
-        elif column and column not in known:
-            errors.append(
-                RowError(
-                    file_name,
-                    1,
-                    _(
-                        "The column “%(column)s” is not part of this file; the columns are: "
-                        "%(columns)s."
-                    )
-                    % {"column": column, "columns": ", ".join((*required, *optional))},
-                )
-            )
-        seen.add(column)
-    if errors:
-        return [], errors
-
-    rows: list[tuple[int, dict[str, str]]] = []
-    next_line = 2
-    try:
-        for record in reader:
-            # A quoted field may span lines; the row is reported at the line where it starts.
-            line, next_line = next_line, reader.line_num + 1
-            values = [value.strip() for value in record]
-            if not any(values):
-                continue
-            if len(values) > len(header) and any(values[len(header) :]):
-                errors.append(
-                    RowError(
-                        file_name,
-                        line,
-                        _("The row has %(found)s fields but the header has %(expected)s.")
-                        % {"found": len(values), "expected": len(header)},
-                    )
-                )
-                continue
-            values = (values + [""] * len(header))[: len(header)]
-            rows.append(
-                (line, {name: value for name, value in zip(header, values, strict=True) if name})
-            )
-    except csv.Error as exc:
-        errors.append(
-            RowError(file_name, next_line, _("The row cannot be read: %(error)s") % {"error": exc})
-        )
-    return rows, errors
+    return csvfiles.read_rows(
+        text, file_name=FILE_NAMES[kind], required=required, optional=optional
+    )
 
 
 # --- Validation -----------------------------------------------------------------------------

@@ -7,12 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from organisation import access, queries
-
-
-def front(request: HttpRequest) -> HttpResponse:
-    """Everyone's front page; a signed-in user also sees their role's overview."""
-    start = queries.start_page_for(request.user) if request.user.is_authenticated else None
-    return render(request, "front.html", {"start": start})
+from organisation.panels import unit_panels
 
 
 @login_required
@@ -30,7 +25,8 @@ def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
     template = "organisation/unit_detail.html"
     if request.htmx:
         template += "#children"
-    return render(request, template, {"page": page})
+    panels = [] if request.htmx else unit_panels.render(request, unit)
+    return render(request, template, {"page": page, "panels": panels})
 
 
 @login_required

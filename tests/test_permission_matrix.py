@@ -11,9 +11,11 @@ from types import SimpleNamespace
 
 import pytest
 from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
-from organisation.models import ImportBatch, MedCommittee, User
+from kerneopgaver.models import Contribution, CoreTask, DialogueInput, EffectIndicator, Vision
+from organisation.models import ImportBatch, LeadershipCommunity, MedCommittee, User
 from tests.factories import MedCommitteeFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -37,6 +39,9 @@ NOT_IN_MATRIX = {
 
 LOGIN = 302  # redirect to the sign-in page
 ALL_OK = dict.fromkeys(PERSONAS, 200)
+HR_ONLY = {**dict.fromkeys(PERSONAS, 403), "anonymous": LOGIN, "hr": 200}
+HIDDEN = {**dict.fromkeys(PERSONAS, 404), "anonymous": LOGIN, "hr": 200}
+POST_ONLY = {**dict.fromkeys(PERSONAS, 405), "anonymous": LOGIN}
 
 # route name → {persona: status} for its "own" object (or no object),
 # and for object routes also "foreign": {persona: status}.
@@ -111,6 +116,52 @@ MATRIX: dict[str, dict[str, dict[str, int]]] = {
             "other_leader": 200,
         }
     },
+    # --- Core tasks (own: adopted task; foreign: a draft nobody here owns) ---
+    "kerneopgaver:overview": {"own": ALL_OK},
+    "kerneopgaver:overview_print": {"own": ALL_OK},
+    "kerneopgaver:create": {"own": HR_ONLY},
+    "kerneopgaver:hub": {"own": ALL_OK, "foreign": {**HIDDEN, "anonymous": 404}},
+    "kerneopgaver:edit": {"own": HR_ONLY, "foreign": HIDDEN},
+    "kerneopgaver:status": {"own": HR_ONLY, "foreign": HIDDEN},
+    "kerneopgaver:contribution_add": {
+        "own": {**HR_ONLY, "leader": 200, "other_leader": 200},
+        "foreign": HIDDEN,
+    },
+    # own: Dagtilbud Nord's contribution (led by `leader`); foreign: Hjemmeplejen Øst's, on a draft
+    "kerneopgaver:contribution_edit": {"own": {**HR_ONLY, "leader": 200}, "foreign": HIDDEN},
+    # own: the adopted vision; foreign: a draft version
+    "kerneopgaver:vision_list": {"own": ALL_OK},
+    "kerneopgaver:vision_create": {"own": HR_ONLY},
+    "kerneopgaver:vision_detail": {"own": ALL_OK, "foreign": {**HIDDEN, "anonymous": 404}},
+    "kerneopgaver:vision_edit": {"own": HR_ONLY},
+    "kerneopgaver:vision_adopt": {"own": HR_ONLY},
+    # Indicators (own: on the adopted task, public; foreign: on the draft)
+    "kerneopgaver:indicator": {"own": ALL_OK, "foreign": {**HIDDEN, "anonymous": 404}},
+    "kerneopgaver:indicator_create": {"own": HR_ONLY, "foreign": HIDDEN},
+    "kerneopgaver:indicator_edit": {"own": HR_ONLY, "foreign": HIDDEN},
+    "kerneopgaver:indicator_value_add": {"own": HR_ONLY, "foreign": HIDDEN},
+    "kerneopgaver:indicator_import": {"own": HR_ONLY, "foreign": HIDDEN},
+    # Dialogue (own: a task in dialogue owned by `leader`, open for citizens; foreign: one owned
+    # by `other_leader`, not open for citizens). POST-only routes answer GET with 405.
+    "kerneopgaver:input_add": {"own": POST_ONLY, "foreign": POST_ONLY},
+    "kerneopgaver:input_outcome": {
+        "own": {**HR_ONLY, "leader": 200},
+        "foreign": {**HR_ONLY, "other_leader": 200},
+    },
+    "kerneopgaver:moderation": {"own": HR_ONLY},
+    "kerneopgaver:input_moderate": {"own": POST_ONLY},
+    "hoering:list": {"own": ALL_OK},
+    "hoering:detail": {"own": ALL_OK, "foreign": dict.fromkeys(PERSONAS, 404)},
+    "hoering:thanks": {"own": ALL_OK, "foreign": dict.fromkeys(PERSONAS, 404)},
+    # Leadership communities (own: `leader` is a member; foreign: `other_leader` is)
+    "kerneopgaver:communities": {
+        "own": {**HR_ONLY, "leader": 200, "other_leader": 200},
+    },
+    "kerneopgaver:community": {
+        "own": {**HIDDEN, "leader": 200},
+        "foreign": {**HIDDEN, "other_leader": 200},
+    },
+    "kerneopgaver:community_core_tasks": {"own": POST_ONLY, "foreign": POST_ONLY},
     "med:committee": {
         # own: the område-MED covering Dagtilbud Nord; foreign: one covering Sundhed og Omsorg
         "own": {
@@ -133,6 +184,22 @@ MATRIX: dict[str, dict[str, dict[str, int]]] = {
         },
     },
 }
+
+
+def core_task(title: str, **fields: object) -> CoreTask:
+    return CoreTask.objects.create(title=title, purpose="Formål", desired_effect="Effekt", **fields)
+
+
+def indicator(task: CoreTask) -> EffectIndicator:
+    return EffectIndicator.objects.create(
+        core_task=task,
+        name=f"Trivsel i {task.title}",
+        kind="population",
+        data_source="Trivselsmålingen",
+        baseline_value=50,
+        baseline_period=timezone.localdate().replace(month=1, day=1),
+        direction="up",
+    )
 
 
 def route_names(resolver: URLResolver | None = None, prefix: str = "") -> set[str]:
@@ -177,17 +244,70 @@ def world(
         "hr": hr,
         "other_leader": other_leader,
     }
+    today = timezone.localdate()
+    adopted = core_task("Trygge børn", status="adopted", adopted_on=today, council_decision="1")
+    draft = core_task("Kladde", status="draft")
+    Contribution.objects.create(core_task=adopted, unit=org.nord, how="Vi hjælper")
+    Contribution.objects.create(core_task=draft, unit=org.east, how="Vi hjælper")
+    own_dialogue = core_task(
+        "Fælles fællesskab",
+        status="in_dialogue",
+        administrative_owner=leader,
+        citizen_consultation=True,
+    )
+    foreign_dialogue = core_task(
+        "Andet fællesskab", status="in_dialogue", administrative_owner=other_leader
+    )
+    own_input = DialogueInput.objects.create(
+        core_task=own_dialogue, author=employee, channel="employee", text="Godt"
+    )
+    foreign_input = DialogueInput.objects.create(
+        core_task=foreign_dialogue, author=employee, channel="employee", text="Også godt"
+    )
+    adopted_vision = Vision.objects.create(
+        version=1, title="Vision", narrative="Fortælling", adopted_on=today, council_decision="2"
+    )
+    draft_vision = Vision.objects.create(version=2, title="Ny vision", narrative="Udkast")
+    own_indicator = indicator(adopted)
+    foreign_indicator = indicator(draft)
+    own_community = LeadershipCommunity.objects.create(name="Børn")
+    own_community.members.add(leader)
+    foreign_community = LeadershipCommunity.objects.create(name="Ældre")
+    foreign_community.members.add(other_leader)
+
+    def pair(route: str, own: tuple, foreign: tuple | None = None) -> dict[str, str]:
+        urls = {"own": reverse(route, args=own)}
+        if foreign is not None:
+            urls["foreign"] = reverse(route, args=foreign)
+        return urls
+
     paths = {
-        "organisation:unit": {
-            "own": f"/organisation/enheder/{org.solsikken.pk}/",
-            "foreign": f"/organisation/enheder/{org.group.pk}/",
-        },
-        "med:committee": {
-            "own": f"/med/{area_committee.pk}/",
-            "foreign": f"/med/{foreign_committee.pk}/",
-        },
-        "organisation:import_preview": {"own": f"/organisation/import/{batch.pk}/"},
+        "organisation:unit": pair("organisation:unit", (org.solsikken.pk,), (org.group.pk,)),
+        "med:committee": pair("med:committee", (area_committee.pk,), (foreign_committee.pk,)),
+        "organisation:import_preview": pair("organisation:import_preview", (batch.pk,)),
+        "kerneopgaver:contribution_edit": pair(
+            "kerneopgaver:contribution_edit", (adopted.pk, org.nord.pk), (draft.pk, org.east.pk)
+        ),
+        "kerneopgaver:vision_detail": pair(
+            "kerneopgaver:vision_detail", (adopted_vision.pk,), (draft_vision.pk,)
+        ),
+        "kerneopgaver:vision_edit": pair("kerneopgaver:vision_edit", (draft_vision.pk,)),
+        "kerneopgaver:vision_adopt": pair("kerneopgaver:vision_adopt", (draft_vision.pk,)),
+        "kerneopgaver:input_moderate": pair("kerneopgaver:input_moderate", (own_input.pk,)),
     }
+    for route in ("hub", "edit", "status", "contribution_add", "indicator_create"):
+        paths[f"kerneopgaver:{route}"] = pair(f"kerneopgaver:{route}", (adopted.pk,), (draft.pk,))
+    for route in ("indicator", "indicator_edit", "indicator_value_add", "indicator_import"):
+        paths[f"kerneopgaver:{route}"] = pair(
+            f"kerneopgaver:{route}", (own_indicator.pk,), (foreign_indicator.pk,)
+        )
+    for route in ("kerneopgaver:input_add", "hoering:detail", "hoering:thanks"):
+        paths[route] = pair(route, (own_dialogue.pk,), (foreign_dialogue.pk,))
+    paths["kerneopgaver:input_outcome"] = pair(
+        "kerneopgaver:input_outcome", (own_input.pk,), (foreign_input.pk,)
+    )
+    for route in ("kerneopgaver:community", "kerneopgaver:community_core_tasks"):
+        paths[route] = pair(route, (own_community.pk,), (foreign_community.pk,))
     return SimpleNamespace(people=people, paths=paths)
 
 
@@ -203,8 +323,6 @@ CASES = [
 def test_the_route_answers_each_persona_as_the_matrix_says(
     world: SimpleNamespace, route: str, which: str, persona: str, expected: int
 ) -> None:
-    from django.urls import reverse
-
     client = Client()
     if persona != "anonymous":
         client.force_login(world.people[persona])

@@ -35,27 +35,39 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         started = time.perf_counter()
         with_logins = bool(settings.DEBUG)
+        summary: demo.DemoSummary | None = None
         try:
             # One transaction: a failed rebuild leaves the old demo as it was.
             with transaction.atomic():
-                if demo.demo_exists():
-                    if not options["reset"]:
-                        self.report_existing()
-                        return
-                    demo.delete_demo()
+                if demo.demo_exists() and options["reset"]:
+                    demo.delete_demo()  # the extensions' data first, then the municipality
                     self.stdout.write("Deleted the existing demo data.")
-                summary = demo.build_demo(
-                    employees=options["employees"],
-                    workplaces=options["workplaces"],
-                    depth=options["depth"],
-                    seed=options["seed"],
-                    with_logins=with_logins,
-                )
+                if not demo.demo_exists():
+                    summary = demo.build_demo(
+                        employees=options["employees"],
+                        workplaces=options["workplaces"],
+                        depth=options["depth"],
+                        seed=options["seed"],
+                        with_logins=with_logins,
+                    )
+                # Also when the municipality is kept: an older demo gets the newer parts.
+                extensions = demo.build_extensions(seed=options["seed"])
         except demo.DemoError as error:
             raise CommandError(str(error)) from error
+        if summary is None:
+            self.report_existing()
+        else:
+            self.report_built(summary, time.perf_counter() - started)
+        for name, built in extensions:
+            if built is None:
+                self.stdout.write(f"The demo's {name} already exist; kept them unchanged.")
+            else:
+                self.stdout.write(self.style.SUCCESS(f"Built the demo's {name}: {built}"))
+
+    def report_built(self, summary: demo.DemoSummary, seconds: float) -> None:
         self.stdout.write(
             self.style.SUCCESS(
-                f"Built {demo.MUNICIPALITY_NAME} in {time.perf_counter() - started:.1f} s: "
+                f"Built {demo.MUNICIPALITY_NAME} in {seconds:.1f} s: "
                 f"{summary.units} units {summary.depth} levels deep "
                 f"({summary.directorates} directorates, {summary.workplaces} workplaces), "
                 f"{summary.employees} employees ({summary.without_email} without e-mail), "
