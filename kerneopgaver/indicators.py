@@ -16,7 +16,7 @@ import calendar
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
@@ -521,9 +521,12 @@ def trend_chart(
     # Sizes in viewBox units; the SVG scales to its container, so at 360 px the full chart is
     # drawn at about 0.7 and its 14-unit text stays about 10 px.
     if compact:
-        width, height, font_size, left, right_margin = 320, 200, 13, 52, 70
+        width, height, font_size, left = 320, 200, 13, 52
     else:
-        width, height, font_size, left, right_margin = 480, 300, 14, 60, 76
+        width, height, font_size, left = 560, 300, 14, 60
+    # Room on the right for the baseline's and target's labels, whatever the language.
+    line_names = [str(_("Baseline")), str(_("Target"))]
+    right_margin = min(width // 3, int(max(map(len, line_names)) * font_size * 0.6) + 12)
     right, top, bottom = width - right_margin, 24, height - 48
     granularity = period_granularity(value.period for value in values) if values else "day"
     unit = indicator.unit_label
@@ -576,20 +579,28 @@ def trend_chart(
                 story=value.story,
                 # Above the point, unless that leaves the plot.
                 label_y=y - 8 if y - 8 > top else y + 16,
-                # A compact chart labels the first and the latest value only.
-                labelled=not compact or index in (0, len(values) - 1),
+                labelled=False,  # decided below, with the period labels
                 # The first label starts at its point so it clears the y axis's labels.
                 anchor="start" if index == 0 and len(values) > 1 else "middle",
             )
         )
     # Label every period when they fit, otherwise every n-th one counted back from the latest,
     # so that the latest period is always labelled and the labels are evenly spaced.
-    room = 4 if compact else 6
+    # How many period labels fit side by side, from the longest label's estimated width.
+    longest = max((len(point.period_label) for point in chart.points), default=1)
+    room = max(2, int((right - left) // (longest * font_size * 0.6 + 10)))
     every = max(1, -(-len(chart.points) // room))
     last = len(chart.points) - 1
     for index, point in enumerate(chart.points):
         if (last - index) % every == 0:
             chart.x_ticks.append(Tick(point.x, point.period_label))
+            # A compact chart labels the first and the latest value; a full chart labels the
+            # values of the labelled periods, so that value labels do not collide either.
+            if not compact:
+                chart.points[index] = replace(point, labelled=True)
+    if compact and chart.points:
+        for index in {0, last}:
+            chart.points[index] = replace(chart.points[index], labelled=True)
 
     line_height = font_size + 2
     baseline_y = y_of(indicator.baseline_value)

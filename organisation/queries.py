@@ -53,7 +53,7 @@ def summarise_units(units: QuerySet[OrgUnit] | list[OrgUnit]) -> list[UnitSummar
         for unit in units:
             if row["home_unit__path"].startswith(unit.path):
                 people_counts[unit.path] += row["n"]
-    return [UnitSummary(unit, max(unit_counts[u.path], 0), people_counts[u.path]) for u in units]
+    return [UnitSummary(u, max(unit_counts[u.path], 0), people_counts[u.path]) for u in units]
 
 
 def organisation_counts() -> dict[str, int]:

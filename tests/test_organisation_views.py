@@ -127,3 +127,11 @@ def test_every_page_sends_a_content_security_policy_without_inline_code(client, 
 def test_the_htmx_csrf_token_is_on_the_body(client_for, leader: User) -> None:
     page = client_for(leader).get("/").content.decode()
     assert '<body hx-headers=\'{"X-CSRFToken": "' in page
+
+
+def test_the_unit_page_lists_each_unit_below_once_with_its_own_counts(
+    client_for, org: SimpleNamespace, leader: User, employee: User
+) -> None:
+    response = client_for(leader).get(f"/organisation/enheder/{org.nord.pk}/")
+    rows = {summary.unit.name: summary.employees for summary in response.context["page"].children}
+    assert rows == {"Børnehuset Solsikken": 1, "Vuggestuen Mælkebøtten": 0}
