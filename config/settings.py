@@ -144,7 +144,8 @@ CELERY_TASK_SOFT_TIME_LIMIT = max(CELERY_TASK_TIME_LIMIT - 60, CELERY_TASK_TIME_
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 # An eager task that fails raises in the caller, as a real failure should in a test or the demo.
 CELERY_TASK_EAGER_PROPAGATES = True
-CELERY_BROKER_URL = REDIS_URL or "memory://"
+# The in-memory transport only serialises eager tasks; it names a host so kombu does not warn.
+CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"
 CELERY_RESULT_BACKEND = REDIS_URL or None
 # Keep results a day: long enough to inspect a run, short enough not to fill Redis.
 CELERY_RESULT_EXPIRES = 24 * 60 * 60
@@ -178,6 +179,18 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "clear-expired-sessions": {
         "task": "organisation.tasks.clear_expired_sessions",
         "schedule": crontab(hour=3, minute=15),
+    },
+    # Survey reminders go out on weekday mornings to those who have not answered an open round
+    # (at most one reminder every few days per person; the task decides who is due).
+    "send-due-survey-reminders": {
+        "task": "socialkapital.send_due_reminders",
+        "schedule": crontab(hour=8, minute=30, day_of_week="mon-fri"),
+    },
+    # Raw survey answers are personal data kept only for the round's retention period; the
+    # aggregated results stay. Nightly, after the session clean-up.
+    "delete-expired-survey-answers": {
+        "task": "socialkapital.delete_expired_answers",
+        "schedule": crontab(hour=3, minute=30),
     },
 }
 
@@ -228,6 +241,7 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "registration/lockout.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
+AXES_CLIENT_IP_CALLABLE = "organisation.http.client_address"
 
 # Optional single sign-on with the municipality's OpenID Connect provider (mozilla-django-oidc).
 # It is switched on by setting OIDC_RP_CLIENT_ID; the other OIDC_* settings are then required.
@@ -284,8 +298,12 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # --- Security headers -----------------------------------------------------------------------
 # Behind a TLS-terminating proxy (docker-compose, a load balancer) that sets X-Forwarded-Proto.
-if env_bool("BEHIND_TLS_PROXY", False):
+BEHIND_TLS_PROXY = env_bool("BEHIND_TLS_PROXY", False)
+if BEHIND_TLS_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# How many trusted proxies append to X-Forwarded-For in front of the app; rate limits and login
+# throttling key on the client address they report (organisation/http.py).
+FORWARDED_PROXY_HOPS = env_int("FORWARDED_PROXY_HOPS", 1 if BEHIND_TLS_PROXY else 0, minimum=0)
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
 # Health probes come over plain HTTP from inside the cluster.
 SECURE_REDIRECT_EXEMPT = [r"^healthz/$", r"^readyz/$"]
@@ -324,7 +342,19 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # Survey tokens and access codes must never reach a log (DESIGN.md, anonymity).
+    "filters": {"redact_survey_secrets": {"()": "socialkapital.log_filters.RedactSurveySecrets"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["redact_survey_secrets"],
+        }
+    },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    "loggers": {"axes": {"level": "WARNING"}},
+    "loggers": {
+        "axes": {"level": "WARNING"},
+        # The development server logs each request line; route it through the redacting handler.
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+    },
 }

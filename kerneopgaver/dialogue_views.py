@@ -25,6 +25,7 @@ from kerneopgaver.models import CoreTask, CoreTaskChange, DialogueInput
 from kerneopgaver.panels import Panel, hub_panels
 from organisation import access
 from organisation.access import AnyUser
+from organisation.http import client_address
 
 PANEL_TEMPLATE = "kerneopgaver/panels/dialogue.html"
 
@@ -60,9 +61,7 @@ def shown_inputs(user: AnyUser, core_task: CoreTask) -> QuerySet[DialogueInput]:
 
 
 def _client_address(request: HttpRequest) -> str:
-    # REMOTE_ADDR is the only address a client cannot forge; behind a reverse proxy the proxy
-    # must set it (see the report on deployment).
-    return request.META.get("REMOTE_ADDR", "")
+    return client_address(request)
 
 
 # --- The hub page's dialogue panel ----------------------------------------------------------

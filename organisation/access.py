@@ -391,3 +391,72 @@ def can_add_contribution(user: AnyUser, core_task: object) -> bool:
         and can_view_core_task(user, core_task)
         and (can_edit_core_task(user, core_task) or scope.is_leader)
     )
+
+
+# --- Social-capital surveys (socialkapital) -------------------------------------------------
+# As above, these rules read fields of the objects they are given and import no model.
+
+
+def can_manage_surveys(user: AnyUser) -> bool:
+    """HR/admin compose questionnaires and create rounds."""
+    return scope_of(user).is_hr
+
+
+def can_manage_round(user: AnyUser, survey_round: object) -> bool:
+    """HR whose scope holds the round's whole scope opens, extends and closes it."""
+    scope = scope_of(user)
+    return scope.hr_all or survey_round.scope.is_within(scope.hr_paths)
+
+
+def can_generate_access_codes(user: AnyUser, survey_round: object, unit: OrgUnit) -> bool:
+    """HR in scope, or the unit's leader, print access codes for a unit in the round's scope."""
+    scope = scope_of(user)
+    if not scope.authenticated or not unit.is_within([survey_round.scope.path]):
+        return False
+    return scope.hr_all or unit.is_within(scope.hr_paths) or unit.is_within(scope.leader_paths)
+
+
+def units_with_response_rates_for(user: AnyUser) -> QuerySet[OrgUnit]:
+    """Units whose response rates (counts only) the user may follow: HR, leaders and MED
+    members in their scope."""
+    scope = scope_of(user)
+    if scope.hr_all:
+        return OrgUnit.objects.all()
+    return OrgUnit.objects.filter(
+        subtree_q([*scope.hr_paths, *scope.leader_paths, *scope.med_paths])
+    )
+
+
+def can_view_response_rates(user: AnyUser, unit: OrgUnit) -> bool:
+    scope = scope_of(user)
+    return scope.authenticated and (
+        scope.hr_all or unit.is_within([*scope.hr_paths, *scope.leader_paths, *scope.med_paths])
+    )
+
+
+def can_browse_surveys(user: AnyUser) -> bool:
+    scope = scope_of(user)
+    return scope.is_hr or scope.is_leader or scope.is_med_member
+
+
+def survey_rounds_filter(user: AnyUser) -> Q:
+    """Rounds the user may follow (status, dates, response rates of the units in their scope):
+    HR, leaders and MED members, for rounds whose scope overlaps their subtrees, that is lies
+    inside one of them or above one of them. HR for the whole municipality sees every round."""
+    scope = scope_of(user)
+    if scope.hr_all:
+        return Q()
+    roots = minimal_prefixes([*scope.hr_paths, *scope.leader_paths, *scope.med_paths])
+    if not roots:
+        return Q(pk__in=[])
+    at_or_above = {path[:end] for path in roots for end in range(STEPLEN, len(path) + 1, STEPLEN)}
+    return subtree_q(roots, field="scope__path") | Q(scope__path__in=at_or_above)
+
+
+def can_view_round(user: AnyUser, survey_round: object) -> bool:
+    scope = scope_of(user)
+    if scope.hr_all:
+        return True
+    roots = [*scope.hr_paths, *scope.leader_paths, *scope.med_paths]
+    path = survey_round.scope.path
+    return any(path.startswith(root) or root.startswith(path) for root in roots)

@@ -8,3 +8,7 @@ class SocialkapitalConfig(AppConfig):
     name = "socialkapital"
     verbose_name = _("Social capital")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # Menu items, the demo extension and the log filter register themselves when imported.
+        from socialkapital import demo, navigation  # noqa: F401

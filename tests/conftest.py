@@ -13,6 +13,7 @@ Testkommune (municipality)
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from types import SimpleNamespace
 
 import pytest
@@ -117,3 +118,49 @@ def need_service(reason: str) -> None:
     if os.environ.get("REQUIRE_SERVICES") == "1":
         pytest.fail(f"REQUIRE_SERVICES=1 but {reason}")
     pytest.skip(reason)
+
+
+@pytest.fixture(autouse=True)
+def fresh_questionnaire_cache() -> None:
+    """Answering keeps each questionnaire version's items per process (they never change in
+    production); test databases reuse ids after a rollback, so each test starts without it."""
+    from socialkapital.services.answering import _questionnaire_item_ids
+
+    _questionnaire_item_ids.cache_clear()
+
+
+@pytest.fixture(autouse=True)
+def default_questionnaire(request: pytest.FixtureRequest, django_db_blocker: object) -> None:
+    """The default questionnaire comes from a data migration. A transactional test flushes the
+    database when it ends, migration data included, so every database test gets it back
+    (idempotently: one query when it is there)."""
+    uses_db = request.node.get_closest_marker("django_db") or {
+        "db",
+        "transactional_db",
+    } & set(request.fixturenames)
+    if not uses_db:
+        return
+    import importlib
+
+    from django.apps import apps
+
+    request.getfixturevalue("django_db_setup")
+    migration = importlib.import_module("socialkapital.migrations.0002_default_questionnaire")
+    with django_db_blocker.unblock():
+        migration.add_default_questionnaire(apps, None)
+
+
+@pytest.fixture(autouse=True)
+def eager_celery(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Tasks run in process in every test, also when REDIS_URL points Celery at a real broker,
+    so a test sees a task's effect at once. Tests marked `celery_worker` drive a real worker."""
+    if request.node.get_closest_marker("celery_worker"):
+        yield
+        return
+    from config.celery import app
+
+    saved = (app.conf.task_always_eager, app.conf.task_eager_propagates)
+    app.conf.task_always_eager = True
+    app.conf.task_eager_propagates = True
+    yield
+    app.conf.task_always_eager, app.conf.task_eager_propagates = saved

@@ -125,7 +125,7 @@ def test_another_address_is_not_held_back_by_a_busy_one(client, open_task) -> No
     response = client.post(
         reverse("hoering:detail", args=[open_task.pk]),
         {"kind": "comment", "text": "Fra et andet sted"},
-        REMOTE_ADDR="10.1.2.3",
+        REMOTE_ADDR="192.0.2.3",
     )
     assert response.status_code == 302
 

@@ -620,7 +620,7 @@ def test_bad_files_give_a_preview_with_the_row_errors(client_for: Any, hr: User)
     page = client.get(reverse("organisation:import_preview", args=[batch.pk])).content.decode()
 
     assert batch.status == ImportBatch.Status.INVALID
-    assert "<td>10</td>" in page
+    assert '<td class="error-line">10</td>' in page
     assert "units.csv" in page
     assert 'value="confirm"' not in page
     assert OrgUnit.objects.count() == 8

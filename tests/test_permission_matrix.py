@@ -7,15 +7,26 @@ inside the persona's scope ("own") and one outside it ("foreign").
 
 from __future__ import annotations
 
+from datetime import timedelta
 from types import SimpleNamespace
 
 import pytest
+from django.core.cache import cache
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from kerneopgaver.models import Contribution, CoreTask, DialogueInput, EffectIndicator, Vision
-from organisation.models import ImportBatch, LeadershipCommunity, MedCommittee, User
+from organisation.models import ImportBatch, LeadershipCommunity, MedCommittee, OrgUnit, User
+from socialkapital.models import (
+    Invitation,
+    InvitationLink,
+    Item,
+    Questionnaire,
+    QuestionnaireItem,
+    SurveyRound,
+)
+from socialkapital.services.answering import hash_token
 from tests.factories import MedCommitteeFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -162,6 +173,43 @@ MATRIX: dict[str, dict[str, dict[str, int]]] = {
         "foreign": {**HIDDEN, "other_leader": 200},
     },
     "kerneopgaver:community_core_tasks": {"own": POST_ONLY, "foreign": POST_ONLY},
+    # --- Social-capital surveys (own: rounds over Dagtilbud Nord; foreign: Hjemmeplejen Øst) ---
+    "socialkapital:index": {
+        "own": {**HR_ONLY, "leader": 200, "med_member": 200, "other_leader": 200}
+    },
+    "socialkapital:round_create": {"own": HR_ONLY},
+    "socialkapital:round": {
+        "own": {**HIDDEN, "leader": 200, "med_member": 200},
+        "foreign": {**HIDDEN, "other_leader": 200},
+    },
+    "socialkapital:round_edit": {
+        "own": {**HIDDEN, "leader": 403, "med_member": 403},
+        "foreign": {**HIDDEN, "other_leader": 403},
+    },
+    "socialkapital:round_status": {"own": POST_ONLY, "foreign": POST_ONLY},
+    "socialkapital:questionnaires": {
+        "own": {**HR_ONLY, "leader": 200, "med_member": 200, "other_leader": 200}
+    },
+    "socialkapital:questionnaire": {
+        "own": {**HR_ONLY, "leader": 200, "med_member": 200, "other_leader": 200}
+    },
+    "socialkapital:questionnaire_create": {"own": HR_ONLY},
+    "socialkapital:questionnaire_new_version": {"own": HR_ONLY},
+    # Reminders and access codes on open rounds
+    "socialkapital:reminders": {"own": HR_ONLY, "foreign": HR_ONLY},
+    "socialkapital:access_codes": {
+        "own": {**HR_ONLY, "leader": 200},
+        "foreign": {**HR_ONLY, "other_leader": 200},
+    },
+    # Answering needs no sign-in: own = a valid personal link; foreign = an unknown one, which
+    # everybody gets the same 404 for. /besvar/ without a started survey is the same 404.
+    "socialkapital:start_token": {
+        "own": dict.fromkeys(PERSONAS, 302),
+        "foreign": dict.fromkeys(PERSONAS, 404),
+    },
+    "socialkapital:start_code": {"own": ALL_OK},
+    "socialkapital:answer": {"own": dict.fromkeys(PERSONAS, 404)},
+    "socialkapital:thanks": {"own": ALL_OK},
     "med:committee": {
         # own: the område-MED covering Dagtilbud Nord; foreign: one covering Sundhed og Omsorg
         "own": {
@@ -275,6 +323,31 @@ def world(
     foreign_community = LeadershipCommunity.objects.create(name="Ældre")
     foreign_community.members.add(other_leader)
 
+    questionnaire = Questionnaire.objects.create(name="Matrix", version=1)
+    item = Item.objects.create(code="M1", dimension="justice", text_da="Retfærdigt", text_en="Fair")
+    QuestionnaireItem.objects.create(questionnaire=questionnaire, item=item, position=1)
+    now = timezone.now()
+
+    def survey_round(scope: OrgUnit, status: str) -> SurveyRound:
+        return SurveyRound.objects.create(
+            name=f"Runde {scope.name} {status}",
+            questionnaire=questionnaire,
+            scope=scope,
+            opens_at=now - timedelta(days=1),
+            closes_at=now + timedelta(days=14),
+            min_group_size_agreed_by="Hoved-MED",
+            status=status,
+        )
+
+    own_draft, foreign_draft = survey_round(org.nord, "draft"), survey_round(org.east, "draft")
+    own_open, foreign_open = survey_round(org.nord, "open"), survey_round(org.east, "open")
+    invitation = Invitation.objects.create(
+        round=own_open, user=employee, unit=org.solsikken, email="m@kommune.example"
+    )
+    token = "matrix-token-" + "x" * 40
+    InvitationLink.objects.create(invitation=invitation, token_hash=hash_token(token))
+    cache.clear()  # failed entries count against the address: start from none
+
     def pair(route: str, own: tuple, foreign: tuple | None = None) -> dict[str, str]:
         urls = {"own": reverse(route, args=own)}
         if foreign is not None:
@@ -308,6 +381,19 @@ def world(
     )
     for route in ("kerneopgaver:community", "kerneopgaver:community_core_tasks"):
         paths[route] = pair(route, (own_community.pk,), (foreign_community.pk,))
+    for route in ("round", "round_edit", "round_status"):
+        paths[f"socialkapital:{route}"] = pair(
+            f"socialkapital:{route}", (own_draft.pk,), (foreign_draft.pk,)
+        )
+    for route in ("reminders", "access_codes"):
+        paths[f"socialkapital:{route}"] = pair(
+            f"socialkapital:{route}", (own_open.pk,), (foreign_open.pk,)
+        )
+    for route in ("questionnaire", "questionnaire_new_version"):
+        paths[f"socialkapital:{route}"] = pair(f"socialkapital:{route}", (questionnaire.pk,))
+    paths["socialkapital:start_token"] = pair(
+        "socialkapital:start_token", (token,), ("unknown-" + "y" * 40,)
+    )
     return SimpleNamespace(people=people, paths=paths)
 
 

@@ -349,3 +349,11 @@ def test_reset_leaves_people_outside_the_demo_alone() -> None:
     seed()
     seed(reset=True)
     assert User.objects.filter(pk=outsider.pk).exists()
+
+
+def test_organisation_only_builds_the_municipality_without_the_other_parts() -> None:
+    from kerneopgaver.models import CoreTask
+
+    call_command("seed_demo", employees=200, organisation_only=True, stdout=StringIO())
+    assert OrgUnit.objects.exists()
+    assert not CoreTask.objects.exists()

@@ -146,7 +146,7 @@ def test_with_only_debug_it_boots_on_sqlite_locmem_and_eager_celery() -> None:
         "db": "django.db.backends.sqlite3",
         "cache": "django.core.cache.backends.locmem.LocMemCache",
         "eager": True,
-        "broker": "memory://",
+        "broker": "memory://localhost/",
         "email": "django.core.mail.backends.console.EmailBackend",
         "debug": True,
         "ssl_redirect": False,

@@ -31,6 +31,12 @@ class Command(BaseCommand):
         parser.add_argument(
             "--reset", action="store_true", help="delete the demo data and build it again"
         )
+        parser.add_argument(
+            "--organisation-only",
+            action="store_true",
+            help="build only the municipality, without core tasks, surveys and other parts "
+            "(benchmarks build the data they measure themselves)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         started = time.perf_counter()
@@ -51,7 +57,11 @@ class Command(BaseCommand):
                         with_logins=with_logins,
                     )
                 # Also when the municipality is kept: an older demo gets the newer parts.
-                extensions = demo.build_extensions(seed=options["seed"])
+                extensions = (
+                    []
+                    if options["organisation_only"]
+                    else demo.build_extensions(seed=options["seed"])
+                )
         except demo.DemoError as error:
             raise CommandError(str(error)) from error
         if summary is None:

@@ -1,0 +1,6 @@
+"""Celery tasks of the socialkapital app (thin wrappers around services), one module per area.
+Celery's autodiscovery imports this package; the imports below register the tasks."""
+
+from __future__ import annotations
+
+from socialkapital.tasks import invitations, retention  # noqa: F401

@@ -1,0 +1,294 @@
+"""Rounds, questionnaires and live response rates (the signed-in side of /socialkapital/).
+
+Thin: ask `organisation.access`, call `socialkapital.services` or read from
+`socialkapital.queries`, render. Answering (no sign-in) lives in answer_views.py, invitations
+and access codes in invitation_views.py.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Exists, OuterRef
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from organisation import access
+from socialkapital import queries, services
+from socialkapital.forms import ComposeForm, RoundForm, RoundStatusForm
+from socialkapital.models import Dimension, Questionnaire, SurveyRound
+from socialkapital.questionnaire import dimension_rank
+
+
+def _get_round_or_404(request: HttpRequest, pk: int) -> SurveyRound:
+    """The round, or 404 both when it does not exist and when the user may not follow it."""
+    survey_round = (
+        SurveyRound.objects.select_related("scope", "questionnaire").filter(pk=pk).first()
+    )
+    if survey_round is None or not access.can_view_round(request.user, survey_round):
+        raise Http404("No such round")
+    return survey_round
+
+
+def _add_errors(form: forms.Form, error: ValidationError, prefix: str = "") -> None:
+    """Put a service's refusal next to the field it names (or `prefix` + it), or above the form."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for name, errors in error.error_dict.items():
+        for candidate in (name, prefix + name):
+            if candidate in form.fields and not form.fields[candidate].disabled:
+                form.add_error(candidate, errors)
+                break
+        else:
+            form.add_error(None, errors)
+
+
+# --- Index -----------------------------------------------------------------------------------
+
+
+@login_required
+@require_safe
+def index(request: HttpRequest) -> HttpResponse:
+    """The rounds the user follows with their overall response rate; later also the results."""
+    access.require(access.can_browse_surveys(request.user))
+    return render(
+        request,
+        "socialkapital/index.html",
+        {
+            "rows": queries.index_rows(request.user),
+            "can_manage": access.can_manage_surveys(request.user),
+        },
+    )
+
+
+# --- Rounds ----------------------------------------------------------------------------------
+
+
+def _round_page(
+    request: HttpRequest, survey_round: SurveyRound, status_form: RoundStatusForm | None = None
+) -> dict[str, Any]:
+    can_manage = access.can_manage_round(request.user, survey_round)
+    actions: list[str] = []
+    if can_manage:
+        actions = [
+            action
+            for action, statuses in services.ROUND_ACTIONS.items()
+            if survey_round.status in statuses
+        ]
+        if survey_round.status == SurveyRound.Status.CLOSED and not services.can_reopen(
+            survey_round
+        ):
+            actions.remove("extend")
+    # Access codes: HR in scope, or a leader of a unit inside the round (the codes page decides
+    # per unit).
+    can_print_codes = survey_round.status != SurveyRound.Status.CLOSED and (
+        can_manage
+        or access.units_led_by(request.user)
+        .filter(path__startswith=survey_round.scope.path)
+        .exists()
+    )
+    return {
+        "survey_round": survey_round,
+        "can_print_codes": can_print_codes,
+        "rates": queries.response_rates(survey_round, request.user),
+        "can_manage": can_manage,
+        "actions": actions,
+        "status_form": status_form or RoundStatusForm(),
+        "accepts_answers": services.round_accepts_answers(survey_round),
+    }
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def round_create(request: HttpRequest) -> HttpResponse:
+    access.require(access.can_manage_surveys(request.user))
+    form = RoundForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            survey_round = services.round_create(author=request.user, **form.values())
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, _("The round has been created as a draft."))
+            return redirect("socialkapital:round", pk=survey_round.pk)
+    return render(request, "socialkapital/round_form.html", {"form": form, "survey_round": None})
+
+
+@login_required
+@require_safe
+def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """The round's settings, status actions and live response rates (htmx refreshes the rates)."""
+    survey_round = _get_round_or_404(request, pk)
+    template = "socialkapital/round_detail.html"
+    if request.htmx:
+        template += "#rates"
+    return render(request, template, _round_page(request, survey_round))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def round_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    survey_round = _get_round_or_404(request, pk)
+    access.require(access.can_manage_round(request.user, survey_round))
+    if survey_round.status == SurveyRound.Status.CLOSED:
+        messages.error(request, _("A closed round can no longer be changed."))
+        return redirect("socialkapital:round", pk=survey_round.pk)
+    form = RoundForm(request.POST or None, user=request.user, survey_round=survey_round)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.round_update(survey_round=survey_round, values=form.values())
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, _("The round has been saved."))
+            return redirect("socialkapital:round", pk=survey_round.pk)
+    return render(
+        request, "socialkapital/round_form.html", {"form": form, "survey_round": survey_round}
+    )
+
+
+@login_required
+@require_POST
+def round_status(request: HttpRequest, pk: int) -> HttpResponse:
+    """Open, close or extend the round. A refusal is shown on the round's page."""
+    survey_round = _get_round_or_404(request, pk)
+    access.require(access.can_manage_round(request.user, survey_round))
+    form = RoundStatusForm(request.POST)
+    if form.is_valid():
+        action = form.cleaned_data["action"]
+        try:
+            if action == "open":
+                services.round_open(survey_round=survey_round)
+                done = _("The round is open. The invitations are being sent.")
+            elif action == "close":
+                services.round_close(survey_round=survey_round)
+                done = _("The round is closed. No more answers are accepted.")
+            else:
+                services.round_extend(
+                    survey_round=survey_round, closes_at=form.cleaned_data["closes_at"]
+                )
+                done = _("The round has been extended.")
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, done)
+            return redirect("socialkapital:round", pk=survey_round.pk)
+    survey_round.refresh_from_db()
+    messages.error(request, _("The round's status was not changed."))
+    return render(
+        request,
+        "socialkapital/round_detail.html",
+        _round_page(request, survey_round, status_form=form),
+        status=400,
+    )
+
+
+# --- Questionnaires --------------------------------------------------------------------------
+
+
+@login_required
+@require_safe
+def questionnaire_list(request: HttpRequest) -> HttpResponse:
+    access.require(access.can_browse_surveys(request.user))
+    used = SurveyRound.objects.filter(questionnaire=OuterRef("pk")).exclude(
+        status=SurveyRound.Status.DRAFT
+    )
+    questionnaires = Questionnaire.objects.annotate(
+        item_count=Count("entries"), used=Exists(used)
+    ).order_by("name", "-version")
+    return render(
+        request,
+        "socialkapital/questionnaire_list.html",
+        {
+            "questionnaires": questionnaires,
+            "can_manage": access.can_manage_surveys(request.user),
+        },
+    )
+
+
+@login_required
+@require_safe
+def questionnaire_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """The items by dimension, in Danish and English, with their reverse flags."""
+    access.require(access.can_browse_surveys(request.user))
+    questionnaire = get_object_or_404(Questionnaire, pk=pk)
+    entries = sorted(
+        questionnaire.entries.select_related("item"),
+        key=lambda entry: (dimension_rank(entry.item.dimension), entry.position),
+    )
+    labels = dict(Dimension.choices)
+    groups: dict[str, list[Any]] = {}
+    for entry in entries:
+        groups.setdefault(entry.item.dimension, []).append(entry)
+    return render(
+        request,
+        "socialkapital/questionnaire_detail.html",
+        {
+            "questionnaire": questionnaire,
+            "groups": [(labels.get(key, key), rows) for key, rows in groups.items()],
+            "item_count": len(entries),
+            "used": services.questionnaire_is_used(questionnaire),
+            "can_manage": access.can_manage_surveys(request.user),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def questionnaire_create(request: HttpRequest) -> HttpResponse:
+    """Compose a questionnaire from the item bank."""
+    access.require(access.can_manage_surveys(request.user))
+    form = ComposeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        new_item = form.new_item()
+        try:
+            questionnaire = services.questionnaire_create(
+                author=request.user,
+                name=form.cleaned_data["name"],
+                description=form.cleaned_data["description"],
+                items=form.ordered_items(),
+                new_items=[new_item] if new_item else [],
+            )
+        except ValidationError as error:
+            _add_errors(form, error, prefix="new_")
+        else:
+            messages.success(request, _("The questionnaire has been created."))
+            return redirect("socialkapital:questionnaire", pk=questionnaire.pk)
+    return render(request, "socialkapital/questionnaire_form.html", {"form": form, "source": None})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def questionnaire_new_version(request: HttpRequest, pk: int) -> HttpResponse:
+    """Copy a version to the next version number, with items added, removed or reordered."""
+    access.require(access.can_manage_surveys(request.user))
+    source = get_object_or_404(Questionnaire, pk=pk)
+    form = ComposeForm(request.POST or None, source=source)
+    if request.method == "POST" and form.is_valid():
+        new_item = form.new_item()
+        try:
+            questionnaire = services.questionnaire_new_version(
+                questionnaire=source,
+                author=request.user,
+                items=form.ordered_items(),
+                new_items=[new_item] if new_item else [],
+                description=form.cleaned_data["description"],
+            )
+        except ValidationError as error:
+            _add_errors(form, error, prefix="new_")
+        else:
+            messages.success(
+                request,
+                _("Version %(version)d has been created.") % {"version": questionnaire.version},
+            )
+            return redirect("socialkapital:questionnaire", pk=questionnaire.pk)
+    return render(
+        request, "socialkapital/questionnaire_form.html", {"form": form, "source": source}
+    )
