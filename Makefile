@@ -9,7 +9,7 @@ PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
-DEMO_ENV := DEBUG=1
+DEMO_ENV = DEBUG=1 SITE_URL=http://127.0.0.1:$(PORT)
 
 .PHONY: help install demo demo-data serve test lint format messages bench clean
 

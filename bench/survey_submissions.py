@@ -50,12 +50,11 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-from urllib.parse import urlencode, urlsplit, urlunsplit
+from urllib.parse import urlencode
+
+import _postgres
 
 ROOT = Path(__file__).resolve().parent.parent
-POSTGRES_SCHEMES = ("postgres", "postgresql", "pgsql")
-DEFAULT_SERVER_URL = "postgres://postgres@127.0.0.1:5432/postgres"
 HOST = "127.0.0.1"  # loopback only: nothing here is ever sent elsewhere
 SUBMIT_PATH = "/socialkapital/besvar/"
 THANKS_PATH = "/socialkapital/tak/"
@@ -217,25 +216,6 @@ def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     rank = max(1, min(len(ordered), round(share * len(ordered) + 0.5)))
     return ordered[rank - 1]
-
-
-def server_url() -> str | None:
-    """The PostgreSQL server to use, or None when DATABASE_URL points elsewhere (SQLite)."""
-    url = os.environ.get("DATABASE_URL", "").strip() or DEFAULT_SERVER_URL
-    return url if urlsplit(url).scheme in POSTGRES_SCHEMES else None
-
-
-def with_database(url: str, name: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit((parts.scheme, parts.netloc, f"/{name}", parts.query, parts.fragment))
-
-
-def admin_connection(url: str) -> Any:
-    import psycopg  # only once PostgreSQL is known to be wanted
-
-    parts = urlsplit(url)
-    dsn = urlunsplit(("postgresql", parts.netloc, parts.path, parts.query, ""))
-    return psycopg.connect(dsn, autocommit=True, connect_timeout=5)
 
 
 def free_port() -> int:
@@ -489,13 +469,13 @@ def run_benchmark(server: str) -> int:
     users = env_int("BENCH_USERS", 8, minimum=1)
     invitations = env_int("BENCH_INVITATIONS", min(20_000, 1_000 + 700 * seconds), minimum=10)
     name = f"kerneopgaver_bench_survey_{os.getpid()}"
-    database_url = with_database(server, name)
+    database_url = _postgres.with_database(server, name)
     secret_key = secrets.token_urlsafe(50)
     gunicorn: subprocess.Popen | None = None
     loadgen: subprocess.Popen | None = None
     workdir = Path(tempfile.mkdtemp(prefix="bench-survey-"))
     show_log = True
-    with admin_connection(server) as admin:
+    with _postgres.admin_connection(server) as admin:
         admin.execute(f'CREATE DATABASE "{name}"')
     try:
         setup_django(database_url, secret_key)
@@ -552,7 +532,7 @@ def run_benchmark(server: str) -> int:
             from django.db import connections
 
             connections.close_all()
-        with admin_connection(server) as admin:
+        with _postgres.admin_connection(server) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         for path in sorted(workdir.glob("*")):
             # The server's log matters only when something went wrong.
@@ -615,13 +595,13 @@ def main() -> int:
     arguments = parser.parse_args()
     if arguments.loadgen:
         return loadgen_main(arguments)
-    server = server_url()
+    server = _postgres.server_url()
     if server is None:
         print("bench/survey_submissions.py measures PostgreSQL only; DATABASE_URL is not one.")
         print("RESULT name=survey_submissions skipped=no-postgres")
         return 0
     try:
-        with admin_connection(server):
+        with _postgres.admin_connection(server):
             pass
     except Exception as error:  # any failure to connect means: no server to measure here
         print(f"No PostgreSQL server reachable ({type(error).__name__}); skipping.")
