@@ -381,8 +381,10 @@ def test_htmx_gets_only_the_step_partial(client: Client, survey: SimpleNamespace
         ANSWER_URL, {"state": first.context["state"], "nav": "start"}, HTTP_HX_REQUEST="true"
     )
     text = step.content.decode()
-    assert text.lstrip().startswith('<div id="answer-step">')
+    assert text.lstrip().startswith('<div id="answer-step"')
     assert "<html" not in text
+    # The step names itself, so the page title follows the swap (static/js/answer.js).
+    assert f'data-title="{step.context["step"].title} · {survey.round.name}' in text
 
 
 def test_the_language_switch_shows_the_same_step_in_english_keeping_its_answers(
