@@ -15,6 +15,8 @@ from pathlib import Path
 import polib
 import pytest
 
+from tests.conftest import need_service
+
 ROOT = Path(__file__).resolve().parent.parent
 CATALOGUES = sorted((ROOT / "locale").glob("*/LC_MESSAGES/django.po"))
 assert CATALOGUES, "locale/ holds no catalogue"
@@ -50,14 +52,13 @@ def test_the_committed_mo_file_is_compiled_from_the_po_file(po_path: Path) -> No
     assert actual == expected, "run `make messages` and commit locale/"
 
 
-@pytest.mark.skipif(
-    shutil.which("xgettext") is None, reason="GNU gettext (xgettext) is not installed"
-)
 def test_the_catalogue_holds_every_string_the_code_and_templates_use(tmp_path: Path) -> None:
     """makemessages in a copy of the source finds no msgid that the committed catalogue lacks.
 
     It runs in a copy because makemessages writes into the locale/ folder it finds.
     """
+    if shutil.which("xgettext") is None:
+        need_service("GNU gettext (xgettext) is not installed")
     copy = tmp_path / "src"
     shutil.copytree(
         ROOT,
