@@ -192,7 +192,24 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "socialkapital.delete_expired_answers",
         "schedule": crontab(hour=3, minute=30),
     },
+    # Results: closes rounds left open past their closing time and re-enqueues any closed round
+    # whose results are missing or stale (a lost task, a late answer, a new algorithm). Every
+    # ten minutes, so results appear soon after a round closes even if its task was lost.
+    "reconcile-survey-results": {
+        "task": "socialkapital.reconcile_results",
+        "schedule": crontab(minute="*/10"),
+    },
+    # Owners of overdue open actions get a reminder, at most one a week each (the task marks
+    # the week per owner in the cache). Weekday mornings, after the survey reminders.
+    "remind-overdue-actions": {
+        "task": "socialkapital.remind_overdue_actions",
+        "schedule": crontab(hour=8, minute=45, day_of_week="mon-fri"),
+    },
 }
+# A round with at least this many responses is aggregated as a chord of RESULTS_PARTS tasks,
+# one per group of subtrees, that several workers share; smaller rounds in one task.
+RESULTS_SPLIT_AT_RESPONSES = env_int("RESULTS_SPLIT_AT_RESPONSES", 100_000, minimum=1)
+RESULTS_PARTS = env_int("RESULTS_PARTS", 8, minimum=1)
 
 # --- Internationalisation -------------------------------------------------------------------
 LANGUAGE_CODE = "da"

@@ -460,3 +460,128 @@ def can_view_round(user: AnyUser, survey_round: object) -> bool:
     roots = [*scope.hr_paths, *scope.leader_paths, *scope.med_paths]
     path = survey_round.scope.path
     return any(path.startswith(root) or root.startswith(path) for root in roots)
+
+
+# --- Social-capital results, dialogue and actions (socialkapital) ---------------------------
+# Who sees which unit's results (DESIGN.md, "Access"): leaders their subtrees, MED members what
+# their committees cover, HR what they maintain, politicians the organisation-wide figures (the
+# municipality, its directorates and areas, not single workplaces), and an employee their own
+# workplace. What a result shows is decided once, at aggregation (suppression); these rules only
+# decide who may open which unit's page.
+
+# Politicians follow the organisation from above: the municipality, directorates and areas.
+POLITICIAN_RESULTS_DEPTH = 3
+
+
+def _results_paths(scope: Scope) -> list[str]:
+    return minimal_prefixes([*scope.hr_paths, *scope.leader_paths, *scope.med_paths])
+
+
+def results_units_filter(user: AnyUser) -> Q:
+    """Units whose results the user may open, as a filter on OrgUnit (field `path`/`depth`)."""
+    scope = scope_of(user)
+    if not scope.authenticated:
+        return Q(pk__in=[])
+    if scope.hr_all:
+        return Q()
+    q = subtree_q(_results_paths(scope))
+    if scope.politician:
+        q |= Q(depth__lte=POLITICIAN_RESULTS_DEPTH)
+    if scope.home_unit_path:
+        q |= Q(path=scope.home_unit_path)
+    return q
+
+
+def can_view_results(user: AnyUser, unit: OrgUnit) -> bool:
+    scope = scope_of(user)
+    if not scope.authenticated:
+        return False
+    return (
+        scope.hr_all
+        or unit.is_within(_results_paths(scope))
+        or (scope.politician and unit.depth <= POLITICIAN_RESULTS_DEPTH)
+        or unit.path == scope.home_unit_path
+    )
+
+
+def get_results_unit_or_404(user: AnyUser, pk: int) -> OrgUnit:
+    """The unit whose results page is asked for, or 404 (also when the user may not see it)."""
+    unit = OrgUnit.objects.filter(pk=pk).first()
+    if unit is None or not can_view_results(user, unit):
+        raise Http404("No such unit")
+    return unit
+
+
+def can_browse_results(user: AnyUser) -> bool:
+    """Anyone signed in with a unit to look at: a role with a scope, or a home workplace."""
+    scope = scope_of(user)
+    return scope.authenticated and (
+        scope.hr_all or scope.politician or bool(_results_paths(scope)) or scope.is_employee
+    )
+
+
+def can_view_results_overview(user: AnyUser) -> bool:
+    """The organisation overview: top management (a leader of the root), the Hoved-MED (a
+    committee covering the root), HR for everything and politicians."""
+    scope = scope_of(user)
+    if scope.hr_all or scope.politician:
+        return True
+    return any(len(path) == STEPLEN for path in [*scope.leader_paths, *scope.med_paths])
+
+
+def can_view_committee_results(user: AnyUser, committee: MedCommittee) -> bool:
+    """The committee's results page: its members, and those who may see the committee."""
+    return can_view_committee(user, committee)
+
+
+def can_record_unit_dialogue(user: AnyUser, unit: OrgUnit) -> bool:
+    """A unit's leader (or a leader above it) and HR in scope record its meetings and actions."""
+    scope = scope_of(user)
+    return scope.authenticated and (
+        scope.hr_all or unit.is_within([*scope.hr_paths, *scope.leader_paths])
+    )
+
+
+def can_record_committee_dialogue(user: AnyUser, committee: MedCommittee) -> bool:
+    """The committee's members record its meetings and actions; HR for everything may too."""
+    scope = scope_of(user)
+    return scope.authenticated and (scope.hr_all or committee.pk in scope.med_committee_ids)
+
+
+def can_record_dialogue(user: AnyUser, *, unit: OrgUnit | None, committee: object | None) -> bool:
+    """For a dialogue or action that belongs to `unit` or to `committee` (exactly one is set)."""
+    if committee is not None:
+        return can_record_committee_dialogue(user, committee)
+    return unit is not None and can_record_unit_dialogue(user, unit)
+
+
+def can_view_dialogue(user: AnyUser, *, unit: OrgUnit | None, committee: object | None) -> bool:
+    """Who reads a unit's or committee's meeting records and actions: whoever sees its results."""
+    if committee is not None:
+        return can_view_committee_results(user, committee)
+    return unit is not None and can_view_results(user, unit)
+
+
+def can_update_action(user: AnyUser, action: object) -> bool:
+    """Those who record the unit's or committee's actions, and the action's owner, update it
+    (status, description, due date)."""
+    if scope_of(user).authenticated and action.owner_id == user.pk:
+        return True
+    return can_record_dialogue(user, unit=action.unit, committee=action.committee)
+
+
+def actions_filter(user: AnyUser) -> Q:
+    """Actions the user follows in the overview: those of units in their results scope, of
+    their committees (and committees they may see), and those they own."""
+    scope = scope_of(user)
+    if not scope.authenticated:
+        return Q(pk__in=[])
+    if scope.hr_all:
+        return Q()
+    q = Q(owner=user.pk) | Q(committee__in=committees_visible_to(user).values("pk"))
+    paths = _results_paths(scope)
+    if paths:
+        q |= subtree_q(paths, field="unit__path")
+    if scope.home_unit_path:
+        q |= Q(unit__path=scope.home_unit_path)
+    return q

@@ -50,3 +50,4 @@ class PanelRegistry:
 
 
 unit_panels = PanelRegistry("organisation unit page")
+committee_panels = PanelRegistry("MED committee page")

@@ -7,7 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from organisation import access, queries
-from organisation.panels import unit_panels
+from organisation.panels import committee_panels, unit_panels
 
 
 @login_required
@@ -44,6 +44,7 @@ def committee_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "organisation/committee_detail.html",
         {
             "committee": committee,
+            "panels": committee_panels.render(request, committee),
             "members": queries.committee_members(committee),
             "covers": committee.covers.order_by("path"),
             "children": committee.children.active().order_by("name"),

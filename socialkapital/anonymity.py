@@ -83,13 +83,28 @@ class _Candidate:
         return (self.count, len(self.cells), self.unit, self.kind_rank)
 
 
-def suppress(parents: Mapping[int, int | None], own: Mapping[int, int], k: int) -> Suppression:
+Tree = tuple[dict[int, list[int]], list[int]]
+
+
+def prepare_tree(parents: Mapping[int, int | None]) -> Tree:
+    """The children lists and the children-first order of a tree, checked; pass it to
+    `suppress` when suppressing many measures over the same tree."""
+    return _children_first(parents)
+
+
+def suppress(
+    parents: Mapping[int, int | None],
+    own: Mapping[int, int],
+    k: int,
+    tree: Tree | None = None,
+) -> Suppression:
     """Hide the fewest cells (by the rule in the module docstring) so that no group of 1..k-1
     responses is shown or derivable. `parents` maps every unit to its parent (None for a root);
-    `own` gives the responses whose unit is exactly that unit (missing means 0)."""
+    `own` gives the responses whose unit is exactly that unit (missing means 0); `tree` is
+    `prepare_tree(parents)`, computed here when not given."""
     if k < MIN_K:
         raise ValueError(f"k must be at least {MIN_K}, got {k}")
-    children, order = _children_first(parents)
+    children, order = tree if tree is not None else _children_first(parents)
     for unit, n in own.items():
         if unit not in parents:
             raise ValueError(f"responses for unit {unit} which is not in the tree")

@@ -11,4 +11,10 @@ class SocialkapitalConfig(AppConfig):
 
     def ready(self) -> None:
         # Menu items, the demo extension and the log filter register themselves when imported.
-        from socialkapital import demo, navigation  # noqa: F401
+        from socialkapital import (  # noqa: F401
+            committee_panels,
+            demo,
+            dialogue_panels,
+            hub_panel,
+            navigation,
+        )

@@ -38,6 +38,7 @@ from organisation.models import OrgUnit, User
 from socialkapital.models import (
     DONT_KNOW,
     AccessCode,
+    Action,
     Answer,
     DeliveryFailure,
     Dimension,
@@ -46,6 +47,9 @@ from socialkapital.models import (
     Item,
     Questionnaire,
     Response,
+    ResponseScore,
+    Result,
+    ResultsDialogue,
     SurveyRound,
 )
 
@@ -137,6 +141,10 @@ def delete() -> None:
     with transaction.atomic():
         # Children first, each one DELETE statement, instead of letting the ORM collect
         # a hundred thousand answers in memory for the cascade.
+        Action.objects.filter(round__in=rounds).delete()
+        ResultsDialogue.objects.filter(round__in=rounds).delete()
+        Result.objects.filter(round__in=rounds).delete()
+        ResponseScore.objects.filter(round__in=rounds).delete()
         Answer.objects.filter(round__in=rounds).delete()
         Response.objects.filter(round__in=rounds).delete()
         InvitationLink.objects.filter(invitation__round__in=rounds).delete()
@@ -148,16 +156,37 @@ def delete() -> None:
 
 def build(*, seed: int) -> str:
     """Build the demo's rounds, invitations, responses and access codes."""
+    from socialkapital.services.aggregation import aggregate_round
+    from socialkapital.services.scoring import ensure_round_scored
+
     with transaction.atomic():
         builder = _Builder(seed=seed, now=timezone.now())
         summary = builder.build()
         login_invitations = builder.login_invitation_ids
+        # The results of the closed rounds, as the task would compute them when they closed.
+        hidden = 0
+        for round_id in builder.all_round_ids:
+            ensure_round_scored(round_id=round_id)  # as each submit would have done
+        for round_id in builder.closed_round_ids:
+            aggregate_round(round_id=round_id)
+            hidden = Result.objects.filter(
+                round_id=round_id, key="index", cell=Result.Cell.SUBTREE, hidden=True
+            ).count()
+        summary += f" Results of the closed rounds ({hidden} units below k in the latest)."
+        summary += " " + _build_dialogue(seed=seed)
     if login_invitations:
         transaction.on_commit(lambda: _send_login_invitations(login_invitations))
     return summary
 
 
 organisation_demo.register_extension(EXTENSION_NAME, build=build, delete=delete, exists=exists)
+
+
+def _build_dialogue(*, seed: int) -> str:
+    """Dialogue and actions about the results (socialkapital/dialogue_demo.py)."""
+    from socialkapital.dialogue_demo import build_dialogue_demo
+
+    return build_dialogue_demo(seed=seed)
 
 
 def _send_login_invitations(invitation_ids: Sequence[int]) -> None:
@@ -245,6 +274,8 @@ class _Builder:
         self.trends: dict[int, float] = {}
         self.rates: dict[int, float] = {}
         self.login_invitation_ids: list[int] = []
+        self.closed_round_ids: list[int] = []
+        self.all_round_ids: list[int] = []
         self.counts = {"responses": 0, "answers": 0, "invitations": 0, "codes": 0}
 
     def build(self) -> str:
@@ -302,7 +333,7 @@ class _Builder:
     def new_round(
         self, name: str, opens_at: datetime, closes_at: datetime, *, closed: bool
     ) -> SurveyRound:
-        return SurveyRound.objects.create(
+        survey = SurveyRound.objects.create(
             name=name,
             questionnaire=self.questionnaire,
             scope=self.root,
@@ -314,6 +345,8 @@ class _Builder:
             opened_at=opens_at,
             closed_at=closes_at if closed else None,
         )
+        self.all_round_ids.append(survey.pk)
+        return survey
 
     def invitations(self, survey: SurveyRound, *, sent_at: datetime) -> list[Invitation]:
         return [
@@ -348,6 +381,7 @@ class _Builder:
                 invitation.answered_on = days[min(len(days) - 1, int(self.rng.expovariate(0.2)))]
             responses[unit_id] = answered
         self.save(_Plan(survey, invitations, responses), round_number=number)
+        self.closed_round_ids.append(survey.pk)
         return survey
 
     def build_open_round(self, index: int, number: int) -> SurveyRound:

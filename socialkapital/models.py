@@ -21,7 +21,7 @@ from django.db.models import Q
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from organisation.models import OrgUnit
+from organisation.models import MedCommittee, OrgUnit
 
 MIN_GROUP_SIZE_FLOOR = 3  # DESIGN.md: never below 3
 DEFAULT_MIN_GROUP_SIZE = 5
@@ -173,6 +173,12 @@ class SurveyRound(models.Model):
     opened_at = models.DateTimeField(_("opened"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
     raw_answers_deleted_at = models.DateTimeField(_("raw answers deleted"), null=True, blank=True)
+    # Results (services/aggregation.py). The version goes up by one each time the round's result
+    # rows are replaced; caches of result pages are keyed on it. The fingerprint names what the
+    # rows were computed from (algorithm, k, answers), so the reconciler can tell stale results.
+    results_version = models.PositiveIntegerField(_("results version"), default=0)
+    results_computed_at = models.DateTimeField(_("results computed"), null=True, blank=True)
+    results_fingerprint = models.CharField(max_length=100, blank=True, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("created by"),
@@ -360,3 +366,298 @@ class Answer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.item_id}={self.value}"
+
+
+class ResponseScore(models.Model):
+    """One respondent's score on one dimension, or ("" as dimension) their overall index, in
+    hundredths of a point on 0–100, computed by SQL when the response is stored
+    (services/scoring.py), so aggregation reads a few rows per respondent instead of grouping
+    all their answers again. Like an answer it holds its round and unit, and on purpose not even
+    the response: nothing more than the answers themselves tell. A dimension with too few
+    answered items has no row; the index row is always there (score None when too few
+    dimensions have a score), so the index rows count the scored responses."""
+
+    round = models.ForeignKey(SurveyRound, on_delete=models.CASCADE, related_name="+")
+    unit = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="+")
+    dimension = models.CharField(max_length=30, blank=True)
+    score = models.PositiveIntegerField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("response score")
+        verbose_name_plural = _("response scores")
+        indexes = [models.Index(fields=["round", "dimension"])]
+
+    def __str__(self) -> str:
+        return f"{self.dimension or 'index'}={self.score}"
+
+
+# --- Results ---------------------------------------------------------------------------------
+
+
+class ResultQuerySet(models.QuerySet):
+    def shown(self) -> ResultQuerySet:
+        return self.filter(hidden=False)
+
+    def subtree(self) -> ResultQuerySet:
+        return self.filter(cell=Result.Cell.SUBTREE)
+
+
+class Result(models.Model):
+    """One figure set of an aggregated round: a unit, a cell (the unit's own responses or its
+    whole subtree) and a measure (an item, a dimension or the overall index).
+
+    Written only by services/aggregation.py, read by every view, export and API. A hidden row
+    (suppressed, DESIGN.md "Anonymity") holds no figures at all, not even n: whatever reads it
+    cannot show what is not there. Units without responses in a cell have no row. Leaves have
+    only a SUBTREE row: their OWN cell is the same responses.
+
+    Scores are on 0–100 (1..5 mapped to 0, 25, 50, 75, 100; reversed items flipped).
+    `distribution` counts the scores 0, 25, 50, 75, 100 (a dimension or index score is counted
+    at the nearest of them); "don't know" is not scored, so not counted.
+    """
+
+    class Cell(models.TextChoices):
+        OWN = "own", _("the unit's own responses")
+        SUBTREE = "subtree", _("the unit and the units below it")
+
+    class Measure(models.TextChoices):
+        ITEM = "item", _("item")
+        DIMENSION = "dimension", _("dimension")
+        INDEX = "index", _("social-capital index")
+
+    # No database constraints on the relations: tens of thousands of rows are written at once by
+    # one function from ids it has just read, and per-row foreign-key triggers were the largest
+    # part of the write. Deleting a round or unit still deletes its rows (Django's CASCADE).
+    round = models.ForeignKey(
+        SurveyRound,
+        verbose_name=_("round"),
+        on_delete=models.CASCADE,
+        related_name="results",
+        db_constraint=False,
+        db_index=False,
+    )
+    unit = models.ForeignKey(
+        OrgUnit,
+        verbose_name=_("unit"),
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )
+    cell = models.CharField(_("cell"), max_length=10, choices=Cell.choices)
+    measure = models.CharField(_("measure"), max_length=10, choices=Measure.choices)
+    # "index", "dimension:<dimension>" or "item:<item code>": one key per measure, so that the
+    # unique constraint needs no nullable column.
+    key = models.CharField(max_length=60)
+    item = models.ForeignKey(
+        Item,
+        verbose_name=_("item"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )
+    # The item's dimension for item rows, the dimension for dimension rows, blank for the index.
+    dimension = models.CharField(
+        _("dimension"), max_length=30, choices=Dimension.choices, blank=True
+    )
+    hidden = models.BooleanField(_("suppressed"), default=False)
+    n = models.PositiveIntegerField(_("responses"), null=True, blank=True)
+    mean = models.FloatField(_("mean (0–100)"), null=True, blank=True)
+    sd = models.FloatField(_("standard deviation"), null=True, blank=True)
+    # xgettext:no-python-format
+    ci_low = models.FloatField(_("95% confidence interval, low"), null=True, blank=True)
+    # xgettext:no-python-format
+    ci_high = models.FloatField(_("95% confidence interval, high"), null=True, blank=True)
+    favourable = models.FloatField(_("share favourable"), null=True, blank=True)
+    distribution = models.JSONField(_("distribution"), null=True, blank=True)
+
+    objects = ResultQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("result")
+        verbose_name_plural = _("results")
+        constraints = [
+            # The promise, in the schema: a hidden row carries no figure.
+            models.CheckConstraint(
+                condition=Q(hidden=False)
+                | Q(
+                    n__isnull=True,
+                    mean__isnull=True,
+                    sd__isnull=True,
+                    ci_low__isnull=True,
+                    ci_high__isnull=True,
+                    favourable__isnull=True,
+                    distribution__isnull=True,
+                ),
+                name="hidden_result_has_no_figures",
+            ),
+        ]
+        # One index only: each index (and a unique constraint most) costs on the write of a
+        # round's tens of thousands of rows. (round, unit) serves the unit pages and, filtered
+        # on the units, the heatmap. There is one row per (round, unit, cell, key): the single
+        # writer replaces all rows of a round in one locked transaction (tested, not enforced).
+        indexes = [models.Index(fields=["round", "unit"])]
+
+    def __str__(self) -> str:
+        return f"{self.round_id}/{self.unit_id}/{self.cell}/{self.key}"
+
+
+# --- Dialogue and actions --------------------------------------------------------------------
+
+
+class ResultsDialogue(models.Model):
+    """A meeting where a unit (its leader and employees) or a MED committee discussed a round's
+    results: when, and which themes. Exactly one of unit and committee is set."""
+
+    round = models.ForeignKey(
+        SurveyRound, verbose_name=_("round"), on_delete=models.CASCADE, related_name="dialogues"
+    )
+    unit = models.ForeignKey(
+        OrgUnit,
+        verbose_name=_("unit"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="results_dialogues",
+    )
+    committee = models.ForeignKey(
+        MedCommittee,
+        verbose_name=_("MED committee"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="results_dialogues",
+    )
+    held_on = models.DateField(_("meeting date"))
+    themes = models.TextField(_("themes discussed"), max_length=5000)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("recorded"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("results dialogue")
+        verbose_name_plural = _("results dialogues")
+        ordering = ["-held_on", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(unit__isnull=True, committee__isnull=False)
+                | Q(unit__isnull=False, committee__isnull=True),
+                name="dialogue_for_unit_or_committee",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.held_on}: {self.unit or self.committee}"
+
+
+class ActionQuerySet(models.QuerySet):
+    def open(self) -> ActionQuerySet:
+        return self.filter(status__in=Action.OPEN_STATUSES)
+
+    def overdue(self, today: object) -> ActionQuerySet:
+        return self.open().filter(due_on__lt=today)
+
+
+class Action(models.Model):
+    """What a unit or MED committee agreed to do after discussing a round's results (handleplan,
+    indsats). Followed up on the next round's pages until done or dropped."""
+
+    class Status(models.TextChoices):
+        PLANNED = "planned", _("Planned")
+        IN_PROGRESS = "in_progress", _("In progress")
+        DONE = "done", _("Done")
+        DROPPED = "dropped", _("Dropped")
+
+    OPEN_STATUSES = (Status.PLANNED, Status.IN_PROGRESS)
+
+    round = models.ForeignKey(
+        SurveyRound, verbose_name=_("round"), on_delete=models.CASCADE, related_name="actions"
+    )
+    dialogue = models.ForeignKey(
+        ResultsDialogue,
+        verbose_name=_("agreed at"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="actions",
+    )
+    unit = models.ForeignKey(
+        OrgUnit,
+        verbose_name=_("unit"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="results_actions",
+    )
+    committee = models.ForeignKey(
+        MedCommittee,
+        verbose_name=_("MED committee"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="results_actions",
+    )
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), max_length=5000, blank=True)
+    dimension = models.CharField(
+        _("dimension"), max_length=30, choices=Dimension.choices, blank=True
+    )
+    core_task = models.ForeignKey(
+        "kerneopgaver.CoreTask",
+        verbose_name=_("core task"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="results_actions",
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="results_actions",
+    )
+    due_on = models.DateField(_("due date"))
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.PLANNED
+    )
+    completed_on = models.DateField(_("completed"), null=True, blank=True)
+    owner_notified_at = models.DateTimeField(_("owner notified"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = ActionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("action")
+        verbose_name_plural = _("actions")
+        ordering = ["due_on", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(unit__isnull=True, committee__isnull=False)
+                | Q(unit__isnull=False, committee__isnull=True),
+                name="action_for_unit_or_committee",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "due_on"])]
+
+    def __str__(self) -> str:
+        return self.title

@@ -12,12 +12,17 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Exists, OuterRef
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
+from django.views.decorators.vary import vary_on_headers
 
 from organisation import access
 from socialkapital import queries, services
@@ -53,16 +58,60 @@ def _add_errors(form: forms.Form, error: ValidationError, prefix: str = "") -> N
 # --- Index -----------------------------------------------------------------------------------
 
 
+HEATMAP_CACHE_SECONDS = 60 * 60  # the key holds the round's results version: never stale
+
+
+def _heatmap_html(request: HttpRequest, heatmap_round: SurveyRound) -> str:
+    """The heatmap part of the index, rendered once per round, results version, results scope,
+    sort, level and language, then served from the cache (the performance hotspot, DESIGN.md)."""
+    sort = queries.valid_sort(request.GET.get("sort"))
+    level = queries.valid_level(request.GET.get("niveau"))
+    key = ":".join(
+        str(part)
+        for part in (
+            "sk-heatmap",
+            heatmap_round.pk,
+            heatmap_round.results_version,
+            queries.results_scope_key(request.user),
+            sort,
+            level,
+            get_language(),
+        )
+    )
+    html = cache.get(key)
+    if html is None:
+        heatmap = queries.heatmap(request.user, heatmap_round, sort=sort, level=level)
+        html = render_to_string(
+            "socialkapital/index.html#heatmap", {"heatmap": heatmap}, request=request
+        )
+        cache.set(key, html, HEATMAP_CACHE_SECONDS)
+    return mark_safe(html)  # noqa: S308 -- our own rendered template, from the cache
+
+
 @login_required
 @require_safe
+@vary_on_headers("HX-Request")
 def index(request: HttpRequest) -> HttpResponse:
-    """The rounds the user follows with their overall response rate; later also the results."""
-    access.require(access.can_browse_surveys(request.user))
+    """Results: the heatmap of the units the user may follow (sortable, filterable by level),
+    the user's own workplace, and, for those who follow surveys, the rounds with response rates."""
+    access.require(access.can_browse_results(request.user))
+    rounds = queries.results_rounds_for(request.user)
+    heatmap_round = queries.pick_round(rounds, request.GET.get("runde"))
+    heatmap_html = _heatmap_html(request, heatmap_round) if heatmap_round else ""
+    if request.htmx and heatmap_round:
+        return HttpResponse(heatmap_html)
+    browse_surveys = access.can_browse_surveys(request.user)
     return render(
         request,
         "socialkapital/index.html",
         {
-            "rows": queries.index_rows(request.user),
+            "results_rounds": rounds,
+            "heatmap_round": heatmap_round,
+            "heatmap_html": heatmap_html,
+            "home": queries.home_unit_summary(request.user, heatmap_round),
+            "can_browse_surveys": browse_surveys,
+            "can_view_overview": access.can_view_results_overview(request.user),
+            "rows": queries.index_rows(request.user) if browse_surveys else [],
             "can_manage": access.can_manage_surveys(request.user),
         },
     )

@@ -51,3 +51,59 @@ def add_med_member(
     committee: MedCommittee, user: User, role: str = "employee_rep"
 ) -> MedMembership:
     return MedMembership.objects.create(committee=committee, user=user, role=role)
+
+
+# --- Survey results ---------------------------------------------------------------------------
+
+
+def closed_round(
+    scope: OrgUnit,
+    *,
+    k: int = 3,
+    name: str = "Social kapital efterår",
+    closes_days_ago: int = 10,
+    questionnaire: object | None = None,
+) -> object:
+    """A closed round of the default questionnaire over `scope`, without responses yet."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from socialkapital.models import Questionnaire, SurveyRound
+
+    closes_at = timezone.now() - timedelta(days=closes_days_ago)
+    return SurveyRound.objects.create(
+        name=name,
+        questionnaire=questionnaire or Questionnaire.objects.order_by("pk").first(),
+        scope=scope,
+        opens_at=closes_at - timedelta(days=21),
+        closes_at=closes_at,
+        opened_at=closes_at - timedelta(days=21),
+        closed_at=closes_at,
+        min_group_size=k,
+        min_group_size_agreed_by="Hoved-MED",
+        status=SurveyRound.Status.CLOSED,
+    )
+
+
+def add_responses(survey_round: object, unit: OrgUnit, count: int, value: object = 4) -> None:
+    """`count` responses at `unit`, answering every item of the round's questionnaire with
+    `value` (an int 0..5, or a function (respondent index, item) → int)."""
+    import uuid
+
+    from socialkapital.models import Answer, Response
+
+    items = [entry.item for entry in survey_round.questionnaire.entries.select_related("item")]
+    responses = [Response(id=uuid.uuid4(), round=survey_round, unit=unit) for _ in range(count)]
+    Response.objects.bulk_create(responses)
+    Answer.objects.bulk_create(
+        Answer(
+            response_id=response.pk,
+            round_id=survey_round.pk,
+            unit_id=unit.pk,
+            item=item,
+            value=value(index, item) if callable(value) else value,
+        )
+        for index, response in enumerate(responses)
+        for item in items
+    )

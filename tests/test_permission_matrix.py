@@ -26,8 +26,9 @@ from socialkapital.models import (
     QuestionnaireItem,
     SurveyRound,
 )
+from socialkapital.services.aggregation import aggregate_round
 from socialkapital.services.answering import hash_token
-from tests.factories import MedCommitteeFactory, UserFactory
+from tests.factories import MedCommitteeFactory, UserFactory, add_responses, closed_round
 
 pytestmark = pytest.mark.django_db
 
@@ -53,6 +54,43 @@ ALL_OK = dict.fromkeys(PERSONAS, 200)
 HR_ONLY = {**dict.fromkeys(PERSONAS, 403), "anonymous": LOGIN, "hr": 200}
 HIDDEN = {**dict.fromkeys(PERSONAS, 404), "anonymous": LOGIN, "hr": 200}
 POST_ONLY = {**dict.fromkeys(PERSONAS, 405), "anonymous": LOGIN}
+
+RESULTS_OWN = {
+    "anonymous": LOGIN,
+    "employee": 200,
+    "leader": 200,
+    "med_member": 200,
+    "politician": 404,
+    "hr": 200,
+    "other_leader": 404,
+}
+RESULTS_FOREIGN = {
+    **dict.fromkeys(PERSONAS, 404),
+    "anonymous": LOGIN,
+    "hr": 200,
+    "other_leader": 200,
+}
+# A unit's meetings and actions (Dagtilbud Nord): whoever sees the area's results; politicians
+# see areas.
+DIALOGUE_OWN = {**RESULTS_OWN, "employee": 404, "politician": 200}
+DIALOGUE_FOREIGN = {**RESULTS_FOREIGN, "politician": 200}
+# MED committees: own is the område-MED covering Dagtilbud Nord, foreign one covering Sundhed
+# og Omsorg; members and leaders in the covered units see it, HR sees all.
+COMMITTEE_OWN = {
+    "anonymous": LOGIN,
+    "employee": 404,
+    "leader": 200,
+    "med_member": 200,
+    "politician": 404,
+    "hr": 200,
+    "other_leader": 404,
+}
+COMMITTEE_FOREIGN = {
+    **dict.fromkeys(PERSONAS, 404),
+    "anonymous": LOGIN,
+    "hr": 200,
+    "other_leader": 200,
+}
 
 # route name → {persona: status} for its "own" object (or no object),
 # and for object routes also "foreign": {persona: status}.
@@ -174,9 +212,8 @@ MATRIX: dict[str, dict[str, dict[str, int]]] = {
     },
     "kerneopgaver:community_core_tasks": {"own": POST_ONLY, "foreign": POST_ONLY},
     # --- Social-capital surveys (own: rounds over Dagtilbud Nord; foreign: Hjemmeplejen Øst) ---
-    "socialkapital:index": {
-        "own": {**HR_ONLY, "leader": 200, "med_member": 200, "other_leader": 200}
-    },
+    # Everyone signed in has results to look at: their workplace's, or more by their roles.
+    "socialkapital:index": {"own": {**ALL_OK, "anonymous": LOGIN}},
     "socialkapital:round_create": {"own": HR_ONLY},
     "socialkapital:round": {
         "own": {**HIDDEN, "leader": 200, "med_member": 200},
@@ -210,27 +247,32 @@ MATRIX: dict[str, dict[str, dict[str, int]]] = {
     "socialkapital:start_code": {"own": ALL_OK},
     "socialkapital:answer": {"own": dict.fromkeys(PERSONAS, 404)},
     "socialkapital:thanks": {"own": ALL_OK},
-    "med:committee": {
-        # own: the område-MED covering Dagtilbud Nord; foreign: one covering Sundhed og Omsorg
-        "own": {
-            "anonymous": LOGIN,
-            "employee": 404,
-            "leader": 200,
-            "med_member": 200,
-            "politician": 404,
-            "hr": 200,
-            "other_leader": 404,
-        },
-        "foreign": {
-            "anonymous": LOGIN,
-            "employee": 404,
-            "leader": 404,
-            "med_member": 404,
-            "politician": 404,
-            "hr": 200,
-            "other_leader": 200,
-        },
+    # --- Results (a closed, aggregated round over Testkommune). own: Børnehuset Solsikken (the
+    # employee's workplace, in the leader's area, covered by the MED member's committee; too
+    # deep for politicians, who follow the organisation down to its areas); foreign: Gruppe 1.
+    "socialkapital:unit_results": {"own": RESULTS_OWN, "foreign": RESULTS_FOREIGN},
+    "socialkapital:export_unit": {"own": RESULTS_OWN, "foreign": RESULTS_FOREIGN},
+    "socialkapital:overview": {
+        "own": {**dict.fromkeys(PERSONAS, 403), "anonymous": LOGIN, "hr": 200, "politician": 200}
     },
+    "socialkapital:export_heatmap": {"own": {**ALL_OK, "anonymous": LOGIN}},
+    "socialkapital:committee_print": {"own": COMMITTEE_OWN, "foreign": COMMITTEE_FOREIGN},
+    # Dialogue and actions: own is the unit Dagtilbud Nord / its område-MED, foreign Hjemmeplejen
+    # Øst / the committee covering Sundhed og Omsorg; meetings and actions of each.
+    "socialkapital:unit_dialogue_create": {
+        # The employee cannot see the area's results (their workplace's only): 404.
+        "own": {**RESULTS_OWN, "employee": 404, "med_member": 403, "politician": 403},
+        "foreign": {**RESULTS_FOREIGN, "politician": 403},
+    },
+    "socialkapital:committee_dialogue_create": {
+        "own": {**COMMITTEE_OWN, "leader": 403},
+        "foreign": {**COMMITTEE_FOREIGN, "other_leader": 403},
+    },
+    "socialkapital:dialogue": {"own": DIALOGUE_OWN, "foreign": DIALOGUE_FOREIGN},
+    "socialkapital:action": {"own": DIALOGUE_OWN, "foreign": DIALOGUE_FOREIGN},
+    "socialkapital:action_create": {"own": POST_ONLY, "foreign": POST_ONLY},
+    "socialkapital:actions": {"own": {**ALL_OK, "anonymous": LOGIN}},
+    "med:committee": {"own": COMMITTEE_OWN, "foreign": COMMITTEE_FOREIGN},
 }
 
 
@@ -394,7 +436,51 @@ def world(
     paths["socialkapital:start_token"] = pair(
         "socialkapital:start_token", (token,), ("unknown-" + "y" * 40,)
     )
-    return SimpleNamespace(people=people, paths=paths)
+
+    results_round = closed_round(org.root, k=3)
+    for workplace in (org.solsikken, org.maelkeboetten, org.group):
+        add_responses(results_round, workplace, 4)
+    aggregate_round(round_id=results_round.pk)
+    for route in ("unit_results", "export_unit"):
+        paths[f"socialkapital:{route}"] = pair(
+            f"socialkapital:{route}", (org.solsikken.pk,), (org.group.pk,)
+        )
+    for route in ("committee_print",):
+        paths[f"socialkapital:{route}"] = pair(
+            f"socialkapital:{route}", (area_committee.pk,), (foreign_committee.pk,)
+        )
+    from socialkapital.models import Action, ResultsDialogue
+
+    meetings = [
+        ResultsDialogue.objects.create(round=results_round, unit=unit, held_on=today, themes="T")
+        for unit in (org.nord, org.east)
+    ]
+    actions = [
+        Action.objects.create(
+            round=results_round,
+            dialogue=meeting,
+            unit=meeting.unit,
+            title="Gør noget",
+            dimension="justice",
+            due_on=today,
+        )
+        for meeting in meetings
+    ]
+    paths["socialkapital:unit_dialogue_create"] = pair(
+        "socialkapital:unit_dialogue_create", (org.nord.pk,), (org.east.pk,)
+    )
+    paths["socialkapital:committee_dialogue_create"] = pair(
+        "socialkapital:committee_dialogue_create", (area_committee.pk,), (foreign_committee.pk,)
+    )
+    for route in ("dialogue", "action_create"):
+        paths[f"socialkapital:{route}"] = pair(
+            f"socialkapital:{route}", (meetings[0].pk,), (meetings[1].pk,)
+        )
+    paths["socialkapital:action"] = pair("socialkapital:action", (actions[0].pk,), (actions[1].pk,))
+    world = SimpleNamespace(people=people, paths=paths)
+    world.results_round = results_round
+    world.committees = (area_committee, foreign_committee)
+    return world
 
 
 CASES = [

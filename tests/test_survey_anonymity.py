@@ -66,6 +66,14 @@ def test_an_answer_holds_exactly_response_round_unit_item_and_value() -> None:
     assert concrete_field_names(Answer) == {"id", "response", "round", "unit", "item", "value"}
 
 
+def test_a_response_score_holds_exactly_round_unit_dimension_and_score() -> None:
+    # Not even the response: a score says no more than the answers it is computed from.
+    from socialkapital.models import ResponseScore
+
+    assert concrete_field_names(ResponseScore) == {"id", "round", "unit", "dimension", "score"}
+    assert reachable_from(ResponseScore) == set()
+
+
 def test_responses_and_answers_reach_no_person_invitation_or_code() -> None:
     user_model = apps.get_model("organisation", "User")
     assert reachable_from(Response) == set()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from socialkapital.services.access_codes import *  # noqa: F403
 from socialkapital.services.answering import *  # noqa: F403
+from socialkapital.services.dialogue import *  # noqa: F403
 from socialkapital.services.invitations import *  # noqa: F403
 from socialkapital.services.questionnaires import *  # noqa: F403
 from socialkapital.services.retention import *  # noqa: F403

@@ -40,6 +40,7 @@ from socialkapital.models import (
     SurveyRound,
 )
 from socialkapital.services.rounds import round_accepts_answers
+from socialkapital.services.scoring import score_response
 
 __all__ = [
     "ANSWER_STATE_MAX_AGE_SECONDS",
@@ -384,4 +385,5 @@ def submit_response(*, state: dict[str, Any]) -> Response:
             )
             for item_id, value in answers.items()
         )
+        score_response(round_id=survey_round.pk, response_id=response.pk)
     return response

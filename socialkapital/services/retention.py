@@ -13,7 +13,7 @@ import logging
 from django.db import transaction
 from django.utils import timezone
 
-from socialkapital.models import Answer, Response, SurveyRound
+from socialkapital.models import Answer, Response, ResponseScore, SurveyRound
 
 __all__ = ["delete_expired_raw_answers", "raw_answers_expire_at"]
 
@@ -56,6 +56,7 @@ def _delete_round_answers(round_id: int, now: datetime.datetime) -> int:
         return 0  # reopened, or cleared by a concurrent run, since it was listed
     # Answers first, in one statement (nothing refers to them); then the responses, whose
     # cascade then finds no answers left to collect.
+    ResponseScore.objects.filter(round_id=round_id).delete()
     answers, _ = Answer.objects.filter(round_id=round_id).delete()
     responses, _ = Response.objects.filter(round_id=round_id).delete()
     survey_round.raw_answers_deleted_at = now

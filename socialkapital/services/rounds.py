@@ -75,11 +75,14 @@ def round_accepts_answers(survey_round: SurveyRound, now: datetime.datetime | No
 def can_reopen(survey_round: SurveyRound) -> bool:
     """Whether a closed round may be extended, which opens it again.
 
-    Only while its raw answers still exist. TODO(results issue): once aggregated results exist,
-    this must also check that the round has no results: a round is never reopened after its
-    results are out, or new answers would move figures people have already seen.
+    Only while its raw answers still exist and before its results are out: new answers would
+    move figures people have already seen, and the difference would reveal the new answers.
     """
-    return survey_round.status == Status.CLOSED and survey_round.raw_answers_deleted_at is None
+    return (
+        survey_round.status == Status.CLOSED
+        and survey_round.raw_answers_deleted_at is None
+        and not survey_round.results_version
+    )
 
 
 def _check_values(values: dict[str, Any]) -> None:
@@ -233,12 +236,22 @@ def round_open(*, survey_round: SurveyRound, now: datetime.datetime | None = Non
     return survey_round
 
 
+def _enqueue_aggregation(round_id: int) -> None:
+    from socialkapital.tasks.results import aggregate_round
+
+    aggregate_round.delay(round_id)
+
+
 @transaction.atomic
 def round_close(*, survey_round: SurveyRound, now: datetime.datetime | None = None) -> SurveyRound:
+    """Close an open round, then (after commit) aggregate its results: never before, since a
+    figure that moves with each new answer would reveal that answer."""
     survey_round = _locked(survey_round, "close")
     survey_round.status = Status.CLOSED
     survey_round.closed_at = now or timezone.now()
     survey_round.save(update_fields=["status", "closed_at"])
+    round_id = survey_round.pk
+    transaction.on_commit(lambda: _enqueue_aggregation(round_id))
     return survey_round
 
 
@@ -253,6 +266,10 @@ def round_extend(
     now = now or timezone.now()
     survey_round = _locked(survey_round, "extend")
     if survey_round.status == Status.CLOSED and not can_reopen(survey_round):
+        if survey_round.results_version:
+            raise ValidationError(
+                _("This round can no longer be reopened: its results have been published.")
+            )
         raise ValidationError(
             _("This round can no longer be reopened: its raw answers have been deleted.")
         )

@@ -3,4 +3,4 @@ Celery's autodiscovery imports this package; the imports below register the task
 
 from __future__ import annotations
 
-from socialkapital.tasks import invitations, retention  # noqa: F401
+from socialkapital.tasks import actions, invitations, results, retention  # noqa: F401
