@@ -67,6 +67,7 @@ def row_html(html: str, unit_id: int) -> str:
 
 
 def index_page(client, **params: str) -> str:
+    client.cookies["django_language"] = "en"  # the assertions read the English texts
     response = client.get(reverse("socialkapital:index"), params)
     assert response.status_code == 200
     return response.content.decode()
