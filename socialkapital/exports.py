@@ -52,11 +52,7 @@ _MEASURE_ORDER = {Result.Measure.INDEX: 0, Result.Measure.DIMENSION: 1, Result.M
 
 def rounds_with_results() -> QuerySet[SurveyRound]:
     """Closed rounds that have been aggregated, newest first."""
-    return (
-        SurveyRound.objects.filter(status=SurveyRound.Status.CLOSED, results_version__gt=0)
-        .select_related("scope")
-        .order_by("-closes_at", "-pk")
-    )
+    return SurveyRound.objects.with_results().select_related("scope")
 
 
 def _paths_and_ancestors(paths: Iterable[str]) -> set[str]:

@@ -125,6 +125,12 @@ class SurveyRoundQuerySet(models.QuerySet):
     def open(self) -> SurveyRoundQuerySet:
         return self.filter(status=SurveyRound.Status.OPEN)
 
+    def with_results(self) -> SurveyRoundQuerySet:
+        """Closed rounds that have been aggregated, newest first."""
+        return self.filter(status=SurveyRound.Status.CLOSED, results_version__gt=0).order_by(
+            "-closes_at", "-pk"
+        )
+
 
 class SurveyRound(models.Model):
     """One measurement period for a subtree of the organisation."""

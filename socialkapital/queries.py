@@ -297,19 +297,13 @@ def _visible_units(user: AnyUser) -> QuerySet[OrgUnit]:
     return OrgUnit.objects.filter(access.results_units_filter(user)).order_by().values("pk")
 
 
-def _rounds_with_results() -> QuerySet[SurveyRound]:
-    return SurveyRound.objects.filter(
-        status=SurveyRound.Status.CLOSED, results_version__gt=0
-    ).order_by("-closes_at", "-pk")
-
-
 def results_rounds_for(user: AnyUser) -> list[SurveyRound]:
     """Closed, aggregated rounds with a result for at least one unit the user may open, newest
     first. One query."""
     rows = Result.objects.filter(
         round=OuterRef("pk"), cell=Result.Cell.SUBTREE, key=INDEX_KEY, unit__in=_visible_units(user)
     )
-    return list(_rounds_with_results().filter(Exists(rows)).select_related("scope"))
+    return list(SurveyRound.objects.with_results().filter(Exists(rows)).select_related("scope"))
 
 
 def pick_round(rounds: list[SurveyRound], wanted: str | None) -> SurveyRound | None:

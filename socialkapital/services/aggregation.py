@@ -40,6 +40,7 @@ from organisation.models import OrgUnit
 from socialkapital.anonymity import OWN, SUBTREE, prepare_tree, suppress
 from socialkapital.models import Answer, Item, Response, ResponseScore, Result, SurveyRound
 from socialkapital.services.scoring import ensure_round_scored
+from socialkapital.services.scoring import table_name as _table
 
 __all__ = [
     "ALGORITHM",
@@ -78,10 +79,6 @@ def item_key(code: str) -> str:
 
 
 # --- Step 1: own vectors per unit, from grouped SQL ------------------------------------------
-
-
-def _table(model: type) -> str:
-    return connection.ops.quote_name(model._meta.db_table)
 
 
 @dataclass(frozen=True)
@@ -289,12 +286,8 @@ def compute_rows(
     survey_round: SurveyRound, own: Vectors, parents: Mapping[int, int | None]
 ) -> list[Row]:
     """Roll the own vectors up the tree, suppress per measure, and build the rows."""
-    children: dict[int, list[int]] = {unit: [] for unit in parents}
-    for unit, parent in parents.items():
-        if parent is not None:
-            children[parent].append(unit)
-    order = _children_first(parents, children)
-    tree = prepare_tree(parents)
+    tree = prepare_tree(parents)  # also what suppress needs, for every measure
+    children, order = tree
     rows: list[Row] = []
     k = survey_round.min_group_size
     for measure in _measures(survey_round):
@@ -320,19 +313,6 @@ def compute_rows(
                 head = (unit, kind, measure.kind, measure.key, measure.item_id, measure.dimension)
                 rows.append((*head, is_hidden, *shown))
     return rows
-
-
-def _children_first(
-    parents: Mapping[int, int | None], children: Mapping[int, list[int]]
-) -> list[int]:
-    order: list[int] = []
-    stack = sorted((unit for unit, parent in parents.items() if parent is None), reverse=True)
-    while stack:
-        unit = stack.pop()
-        order.append(unit)
-        stack.extend(sorted(children[unit], reverse=True))
-    order.reverse()
-    return order
 
 
 # --- Step 3: writing ---------------------------------------------------------------------------

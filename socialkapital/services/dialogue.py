@@ -97,9 +97,7 @@ def round_covers(
 
 
 def _with_results() -> QuerySet[SurveyRound]:
-    return SurveyRound.objects.filter(
-        status=SurveyRound.Status.CLOSED, results_version__gt=0
-    ).select_related("scope")
+    return SurveyRound.objects.with_results().select_related("scope")
 
 
 def unit_rounds_with_results(unit: OrgUnit) -> QuerySet[SurveyRound]:

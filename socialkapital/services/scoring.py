@@ -15,16 +15,29 @@ from __future__ import annotations
 
 from django.db import connection, transaction
 
-from socialkapital.models import Answer, Item, Response, ResponseScore, SurveyRound
+from socialkapital.models import (
+    Answer,
+    Item,
+    QuestionnaireItem,
+    Response,
+    ResponseScore,
+    SurveyRound,
+)
 
 __all__ = ["ensure_round_scored", "score_response"]
 
 
-def _table(model: type) -> str:
+def table_name(model: type) -> str:
+    """The model's table, quoted, for the raw SQL of scoring and aggregation."""
     return connection.ops.quote_name(model._meta.db_table)
 
 
-def _insert_scores(*, round_id: int, dimension_count: int, response_id: object = None) -> None:
+_table = table_name
+
+
+def _insert_scores(*, round_id: int, response_id: object = None) -> None:
+    """One INSERT … SELECT: the scores of the round's responses (or of one response). The
+    number of dimensions is read in the same statement, so a submit pays one round trip."""
     condition, params = "a.round_id = %s", [round_id]
     if response_id is not None:
         condition += " AND a.response_id = %s"
@@ -49,27 +62,23 @@ def _insert_scores(*, round_id: int, dimension_count: int, response_id: object =
         SELECT %s, unit_id, dimension, score FROM per_dimension WHERE score IS NOT NULL
         UNION ALL
         SELECT %s, unit_id, '',
-               CASE WHEN 2 * COUNT(score) >= %s
+               CASE WHEN 2 * COUNT(score) >= (
+                        SELECT COUNT(DISTINCT qi_item.dimension)
+                        FROM {_table(QuestionnaireItem)} qi
+                        JOIN {_table(Item)} qi_item ON qi_item.id = qi.item_id
+                        JOIN {_table(SurveyRound)} r ON r.questionnaire_id = qi.questionnaire_id
+                        WHERE r.id = %s)
                     THEN (2 * SUM(score) + COUNT(score)) / (2 * COUNT(score)) END
         FROM per_dimension
         GROUP BY response_id, unit_id
     """  # noqa: S608 (table names from the models; every value is a parameter)
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, round_id, round_id, dimension_count])
+        cursor.execute(sql, [*params, round_id, round_id, round_id])
 
 
-def _dimension_count(round_id: int) -> int:
-    survey_round = SurveyRound.objects.select_related("questionnaire").get(pk=round_id)
-    return len(set(survey_round.questionnaire.items.values_list("dimension", flat=True)))
-
-
-def score_response(
-    *, round_id: int, response_id: object, dimension_count: int | None = None
-) -> None:
+def score_response(*, round_id: int, response_id: object) -> None:
     """Score one stored response (called in the submit's transaction)."""
-    if dimension_count is None:
-        dimension_count = _dimension_count(round_id)
-    _insert_scores(round_id=round_id, dimension_count=dimension_count, response_id=response_id)
+    _insert_scores(round_id=round_id, response_id=response_id)
 
 
 def ensure_round_scored(*, round_id: int) -> bool:
@@ -84,5 +93,5 @@ def ensure_round_scored(*, round_id: int) -> bool:
         if responses == scored:
             return False
         ResponseScore.objects.filter(round_id=round_id).delete()
-        _insert_scores(round_id=round_id, dimension_count=_dimension_count(round_id))
+        _insert_scores(round_id=round_id)
         return True

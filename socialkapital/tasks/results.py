@@ -45,12 +45,9 @@ def _retry(task: Task, exc: Exception) -> None:
 
 def _close_database_connections() -> None:
     # After a database restart the worker's connection is dead; drop it so the retry reconnects.
-    from django.db import connections
+    from django.db import close_old_connections
 
-    for connection in connections.all(initialized_only=True):
-        connection.close_if_unusable_or_obsolete()
-        if connection.connection is not None and not connection.is_usable():
-            connection.close()
+    close_old_connections()
 
 
 @shared_task(
