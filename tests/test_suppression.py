@@ -1,7 +1,7 @@
 """Suppression of small groups in survey results, checked against an independent attacker.
 
 The oracle below is written from DESIGN.md ("Anonymity"), not from the suppression code: it
-shares nothing with `socialkapital.anonymity` except the call to `suppress`.
+shares nothing with `organisation.anonymity` except the call to `suppress`.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from fractions import Fraction
 
 import pytest
 
-from socialkapital.anonymity import suppress
+from organisation.anonymity import suppress
 
 Cell = tuple[str, int]  # ("own" | "subtree", unit)
 

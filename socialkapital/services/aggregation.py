@@ -37,7 +37,7 @@ from django.db.models import Count
 from django.utils import timezone
 
 from organisation.models import OrgUnit
-from socialkapital.anonymity import OWN, SUBTREE, prepare_tree, suppress
+from organisation.anonymity import OWN, SUBTREE, prepare_tree, suppress
 from socialkapital.models import Answer, Item, Response, ResponseScore, Result, SurveyRound
 from socialkapital.services.scoring import ensure_round_scored
 from socialkapital.services.scoring import table_name as _table

@@ -1,7 +1,9 @@
 """Which result cells to hide so that no group of 1..k-1 responses can be seen or derived.
 
-Pure Python, no models: aggregation calls `suppress` once per measure and stores the flags that
-every view, export and API then reads (DESIGN.md, "Anonymity").
+Pure Python, no models: the aggregation of survey results (socialkapital) and of employees' value
+signals on governance (styring) call `suppress` once per measure and store the flags that every
+view, export and API then reads (DESIGN.md, "Anonymity"). It lives here, in the lowest app, so
+that both apps use the one set of rules.
 
 Cells and equations. Every unit u has two cells: OWN(u), the responses whose unit is exactly u,
 and SUBTREE(u), its own responses plus everything below it. They are linked by one equation per
