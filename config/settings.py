@@ -205,11 +205,24 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "socialkapital.remind_overdue_actions",
         "schedule": crontab(hour=8, minute=45, day_of_week="mon-fri"),
     },
+    # Employees' value signals on governance are aggregated per quarter once the quarter is
+    # over (a figure that moves with each answer would reveal it). Hourly, the reconciler
+    # aggregates every ended quarter whose results are missing or stale.
+    "reconcile-value-signals": {
+        "task": "styring.reconcile_value_signals",
+        "schedule": crontab(minute=20),
+    },
 }
 # A round with at least this many responses is aggregated as a chord of RESULTS_PARTS tasks,
 # one per group of subtrees, that several workers share; smaller rounds in one task.
 RESULTS_SPLIT_AT_RESPONSES = env_int("RESULTS_SPLIT_AT_RESPONSES", 100_000, minimum=1)
 RESULTS_PARTS = env_int("RESULTS_PARTS", 8, minimum=1)
+
+# Governance (styring). Value signals follow the surveys' anonymity rules with this minimum group
+# size (DESIGN.md: default 5, never below 3). An instrument costing at least this many minutes
+# per employee per month is listed in the review register as costly.
+VALUE_SIGNAL_MIN_GROUP_SIZE = env_int("VALUE_SIGNAL_MIN_GROUP_SIZE", 5, minimum=3)
+GOVERNANCE_HIGH_COST_MINUTES = env_int("GOVERNANCE_HIGH_COST_MINUTES", 60, minimum=1)
 
 # --- Internationalisation -------------------------------------------------------------------
 LANGUAGE_CODE = "da"

@@ -28,6 +28,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("kerneopgaver/", include("kerneopgaver.urls")),
     path("hoering/", include("kerneopgaver.hoering_urls")),
+    path("styring/", include("styring.urls")),
     path("socialkapital/", include("socialkapital.urls")),
     path("organisation/", include("organisation.urls")),
     path("med/", include("organisation.med_urls")),

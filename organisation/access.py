@@ -585,3 +585,134 @@ def actions_filter(user: AnyUser) -> Q:
     if scope.home_unit_path:
         q |= Q(unit__path=scope.home_unit_path)
     return q
+
+
+# --- Governance (styring) -------------------------------------------------------------------
+# Governance is no secret inside the organisation: everyone signed in reads the register, and an
+# employee sees what applies to them and why. Leaders change the instruments owned by units in
+# the subtrees they lead (and decide on them); HR changes those in the subtrees they maintain;
+# politicians read everything and decide in the council, not here. Employees' value signals
+# are anonymous figures, shown by the same rules as survey results (results_units_filter).
+# As above, these rules read fields of the objects they are given and import no model.
+
+
+def _governance_edit_paths(scope: Scope) -> list[str]:
+    return minimal_prefixes([*scope.hr_paths, *scope.leader_paths])
+
+
+def can_browse_governance(user: AnyUser) -> bool:
+    """The register, an instrument's page and "what applies to me": everyone signed in."""
+    return scope_of(user).authenticated
+
+
+def can_create_instrument(user: AnyUser) -> bool:
+    """HR and leaders propose instruments (owned by a unit they may edit for)."""
+    scope = scope_of(user)
+    return scope.hr_all or bool(_governance_edit_paths(scope))
+
+
+def instrument_owner_units_for(user: AnyUser) -> QuerySet[OrgUnit]:
+    """The units a user may name as an instrument's owner (and so edit it afterwards)."""
+    scope = scope_of(user)
+    if scope.hr_all:
+        return OrgUnit.objects.all()
+    return OrgUnit.objects.filter(subtree_q(_governance_edit_paths(scope)))
+
+
+def can_edit_instrument(user: AnyUser, instrument: object) -> bool:
+    """HR for everything, and HR and leaders whose subtrees hold the owning unit, edit the
+    instrument, move its status, justify it and decide on it. Employees and politicians never."""
+    scope = scope_of(user)
+    if not scope.authenticated:
+        return False
+    return scope.hr_all or instrument.owner_unit.is_within(_governance_edit_paths(scope))
+
+
+def instruments_editable_filter(user: AnyUser) -> Q:
+    """The instruments `can_edit_instrument` allows, as a filter on Instrument."""
+    scope = scope_of(user)
+    if scope.hr_all:
+        return Q()
+    paths = _governance_edit_paths(scope)
+    if not paths:
+        return Q(pk__in=[])
+    return subtree_q(paths, field="owner_unit__path")
+
+
+def can_decide_on_instrument(user: AnyUser, instrument: object) -> bool:
+    """Intensity and review decisions (tighten, keep, simplify, loosen, remove), for the whole
+    instrument or an area: whoever may edit it. A leader who wants an instrument owned above
+    them loosened in their area asks its owner; the decision is the owner's."""
+    return can_edit_instrument(user, instrument)
+
+
+def can_view_applicable_governance(user: AnyUser, unit: OrgUnit) -> bool:
+    """What applies to a unit and what it costs: the unit's own employees, and HR and leaders
+    whose subtrees hold it (politicians follow it in the overview instead)."""
+    scope = scope_of(user)
+    if not scope.authenticated:
+        return False
+    return (
+        scope.hr_all
+        or unit.path == scope.home_unit_path
+        or unit.is_within(_governance_edit_paths(scope))
+    )
+
+
+def can_import_instruments(user: AnyUser) -> bool:
+    """A CSV import creates instruments for any owner, so it is HR's."""
+    return scope_of(user).is_hr
+
+
+def can_view_governance_map(user: AnyUser) -> bool:
+    """Units × core tasks: leaders (their subtrees), MED members (what they cover), HR and
+    politicians (everything)."""
+    scope = scope_of(user)
+    return scope.hr_all or scope.politician or bool(_results_paths(scope))
+
+
+def governance_map_units_filter(user: AnyUser) -> Q:
+    """The rows of the governance map a user sees, as a filter on OrgUnit."""
+    scope = scope_of(user)
+    if scope.hr_all or scope.politician:
+        return Q()
+    paths = _results_paths(scope)
+    return subtree_q(paths) if paths else Q(pk__in=[])
+
+
+def can_view_review_register(user: AnyUser) -> bool:
+    """The review register (styringsrydning): HR, leaders, MED members and politicians read it;
+    those who may edit an instrument decide on it (can_edit_instrument / can_decide_in_area)."""
+    scope = scope_of(user)
+    return scope.is_hr or scope.is_leader or scope.is_med_member or scope.politician
+
+
+def can_view_governance_overview(user: AnyUser) -> bool:
+    """Per core task and area: politicians, top management (a leader of the root), HR and MED
+    members."""
+    scope = scope_of(user)
+    if scope.hr_all or scope.politician or scope.is_med_member:
+        return True
+    return any(len(path) == STEPLEN for path in scope.leader_paths)
+
+
+def can_give_value_signal(user: AnyUser, instrument: object, applies: bool) -> bool:
+    """An employee gives a value signal on an instrument in force that applies to their own
+    workplace (`applies`, decided by styring.queries from the applies-to units and any removal
+    decisions)."""
+    scope = scope_of(user)
+    return (
+        scope.authenticated
+        and scope.is_employee
+        and applies
+        and instrument.status in ("active", "under_review")
+    )
+
+
+def value_signal_units_filter(user: AnyUser) -> Q:
+    """Units whose aggregated value signals the user may see: as for survey results."""
+    return results_units_filter(user)
+
+
+def can_view_value_signals(user: AnyUser, unit: OrgUnit) -> bool:
+    return can_view_results(user, unit)

@@ -8,3 +8,13 @@ class StyringConfig(AppConfig):
     name = "styring"
     verbose_name = _("Governance")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # Menu items, page panels and the demo extension register themselves when imported.
+        from styring import (  # noqa: F401
+            decision_panels,
+            demo,
+            hub_panel,
+            navigation,
+            signal_panels,
+        )

@@ -61,7 +61,11 @@ def counts() -> dict[str, int]:
 
 
 def delete_kerneopgaver_rows() -> None:
-    """What a demo database built before the core tasks existed looks like."""
+    """What a demo database built before the core tasks existed looks like (governance, which
+    is justified by core tasks, came later still)."""
+    from styring.models import Instrument
+
+    Instrument.objects.all().delete()
     CommunityNote.objects.all().delete()
     CoreTask.objects.all().delete()
     Vision.objects.all().delete()

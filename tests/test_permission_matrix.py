@@ -28,6 +28,7 @@ from socialkapital.models import (
 )
 from socialkapital.services.aggregation import aggregate_round
 from socialkapital.services.answering import hash_token
+from styring.models import Instrument, Justification
 from tests.factories import MedCommitteeFactory, UserFactory, add_responses, closed_round
 
 pytestmark = pytest.mark.django_db
@@ -54,6 +55,10 @@ ALL_OK = dict.fromkeys(PERSONAS, 200)
 HR_ONLY = {**dict.fromkeys(PERSONAS, 403), "anonymous": LOGIN, "hr": 200}
 HIDDEN = {**dict.fromkeys(PERSONAS, 404), "anonymous": LOGIN, "hr": 200}
 POST_ONLY = {**dict.fromkeys(PERSONAS, 405), "anonymous": LOGIN}
+
+SIGNED_IN = {**ALL_OK, "anonymous": LOGIN}
+GOVERNANCE_OWN = {**HR_ONLY, "leader": 200}
+GOVERNANCE_FOREIGN = {**HR_ONLY, "other_leader": 200}
 
 RESULTS_OWN = {
     "anonymous": LOGIN,
@@ -273,6 +278,42 @@ MATRIX: dict[str, dict[str, dict[str, int]]] = {
     "socialkapital:action_create": {"own": POST_ONLY, "foreign": POST_ONLY},
     "socialkapital:actions": {"own": {**ALL_OK, "anonymous": LOGIN}},
     "med:committee": {"own": COMMITTEE_OWN, "foreign": COMMITTEE_FOREIGN},
+    # --- Governance (own: an instrument owned by and applying to Dagtilbud Nord; foreign: one
+    # of Hjemmeplejen Øst). Governance is no secret inside the organisation: everyone signed in
+    # reads the register; only HR and the owning unit's leaders change an instrument.
+    "styring:register": {"own": SIGNED_IN},
+    "styring:create": {"own": {**HR_ONLY, "leader": 200, "other_leader": 200}},
+    "styring:instrument": {"own": SIGNED_IN, "foreign": SIGNED_IN},
+    "styring:edit": {"own": GOVERNANCE_OWN, "foreign": GOVERNANCE_FOREIGN},
+    "styring:status": {"own": GOVERNANCE_OWN, "foreign": GOVERNANCE_FOREIGN},
+    "styring:justifications": {"own": GOVERNANCE_OWN, "foreign": GOVERNANCE_FOREIGN},
+    "styring:justification_remove": {"own": POST_ONLY},
+    "styring:decide": {"own": GOVERNANCE_OWN, "foreign": GOVERNANCE_FOREIGN},
+    "styring:review_decide": {"own": GOVERNANCE_OWN, "foreign": GOVERNANCE_FOREIGN},
+    "styring:import": {"own": HR_ONLY},
+    "styring:import_template": {"own": HR_ONLY},
+    "styring:mine": {"own": SIGNED_IN},
+    # What applies to a unit: own Børnehuset Solsikken (the employee's workplace, in the
+    # leader's area), foreign Gruppe 1.
+    "styring:unit": {
+        "own": {**HIDDEN, "employee": 200, "leader": 200},
+        "foreign": {**HIDDEN, "other_leader": 200},
+    },
+    # A value signal: those whose workplace the instrument applies to (the leader and the MED
+    # member work in Dagtilbud Nord too); HR's home is the municipality itself.
+    "styring:signal": {
+        "own": {
+            **dict.fromkeys(PERSONAS, 403),
+            "anonymous": LOGIN,
+            "employee": 200,
+            "leader": 200,
+            "med_member": 200,
+        },
+        "foreign": {**dict.fromkeys(PERSONAS, 403), "anonymous": LOGIN, "other_leader": 200},
+    },
+    "styring:map": {"own": {**SIGNED_IN, "employee": 403}},
+    "styring:review": {"own": {**SIGNED_IN, "employee": 403}},
+    "styring:overview": {"own": {**SIGNED_IN, "employee": 403, "leader": 403, "other_leader": 403}},
 }
 
 
@@ -290,6 +331,21 @@ def indicator(task: CoreTask) -> EffectIndicator:
         baseline_period=timezone.localdate().replace(month=1, day=1),
         direction="up",
     )
+
+
+def governance_instrument(title: str, unit: OrgUnit, core_task: CoreTask) -> Instrument:
+    """An active instrument owned by `unit`, applying to it, justified by `core_task`."""
+    instrument = Instrument.objects.create(
+        title=title,
+        kind=Instrument.Kind.DOCUMENTATION,
+        origin=Instrument.Origin.ADMINISTRATION,
+        owner_unit=unit,
+        minutes_per_month=30,
+        status=Instrument.Status.ACTIVE,
+    )
+    instrument.applies_to.add(unit)
+    Justification.objects.create(instrument=instrument, core_task=core_task, how="Det hjælper")
+    return instrument
 
 
 def route_names(resolver: URLResolver | None = None, prefix: str = "") -> set[str]:
@@ -477,6 +533,27 @@ def world(
             f"socialkapital:{route}", (meetings[0].pk,), (meetings[1].pk,)
         )
     paths["socialkapital:action"] = pair("socialkapital:action", (actions[0].pk,), (actions[1].pk,))
+
+    own_instrument, foreign_instrument = (
+        governance_instrument(title, unit, adopted)
+        for title, unit in (("Own", org.nord), ("Foreign", org.east))
+    )
+    for route in (
+        "instrument",
+        "edit",
+        "status",
+        "justifications",
+        "decide",
+        "review_decide",
+        "signal",
+    ):
+        paths[f"styring:{route}"] = pair(
+            f"styring:{route}", (own_instrument.pk,), (foreign_instrument.pk,)
+        )
+    paths["styring:justification_remove"] = pair(
+        "styring:justification_remove", (own_instrument.justifications.get().pk,)
+    )
+    paths["styring:unit"] = pair("styring:unit", (org.solsikken.pk,), (org.group.pk,))
     world = SimpleNamespace(people=people, paths=paths)
     world.results_round = results_round
     world.committees = (area_committee, foreign_committee)
