@@ -142,12 +142,13 @@ def response_rate_summary(survey_round: SurveyRound, units: Iterable[OrgUnit]) -
     )
 
 
-def index_rows(user: AnyUser) -> list[RoundRow]:
-    """The index page's rounds, each with the overall response rate of the user's scope.
+def index_rows(user: AnyUser, rounds: list[SurveyRound] | None = None) -> list[RoundRow]:
+    """The index page's rounds, each with the overall response rate of the user's scope in it.
 
-    Three queries for any number of rounds: the rounds, then invitations and responses grouped by
-    round and unit path, restricted to the user's units and summed in Python."""
-    rounds = list(rounds_for(user))
+    Three queries for any number of rounds (two when `rounds`, from `rounds_for(user)`, are
+    given): the rounds, then invitations and responses grouped by round and unit path,
+    restricted to the user's units and summed in Python."""
+    rounds = list(rounds_for(user)) if rounds is None else rounds
     if not rounds:
         return []
     round_ids = [survey_round.pk for survey_round in rounds]
@@ -315,18 +316,65 @@ def pick_round(rounds: list[SurveyRound], wanted: str | None) -> SurveyRound | N
 
 
 def results_scope_key(user: AnyUser) -> str:
-    """A short digest of what decides which results the user sees, for cache keys: users with
-    the same roles and scope share a cached page part."""
+    """A short digest of everything that decides what the results pages show the user, for
+    cache keys: users with the same roles, scope and workplace share a cached page part; it
+    names what they may see, not who they are. Every field of the user's access scope is in
+    it (also the MED committees, which decide whether the survey rounds are shown), and the
+    workplace by id as well as by path (the "your workplace" card reads it by id)."""
     scope = access.scope_of(user)
     parts = (
+        scope.authenticated,
         scope.hr_all,
-        scope.hr_paths,
-        scope.leader_paths,
-        scope.med_paths,
+        sorted(scope.hr_paths),
+        sorted(scope.leader_paths),
+        sorted(scope.med_paths),
+        sorted(scope.med_committee_ids),
         scope.politician,
         scope.home_unit_path,
+        getattr(user, "home_unit_id", None),
     )
     return hashlib.sha256(repr(parts).encode()).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class RoundsState:
+    """What the results index shows of the rounds, for everyone at once: a digest for cache
+    keys, the rounds with results (by `?runde=` value) and whether any round is open."""
+
+    digest: str
+    with_results: frozenset[str]
+    any_open: bool
+
+
+def rounds_state() -> RoundsState:
+    """Every round's status, results version, name, dates and scope, in one small query (a
+    municipality holds a few rounds a year). The index reads it on each request and keys its
+    cached page parts on its digest: a new round, a status, a rename or a new results version
+    renders them again, and nothing else has to be read before the cache is asked."""
+    rows = list(
+        SurveyRound.objects.order_by("pk").values_list(
+            "pk",
+            "status",
+            "results_version",
+            "name",
+            "opens_at",
+            "closes_at",
+            "min_group_size",
+            "scope_id",
+            "scope__name",
+            "scope__path",
+        )
+    )
+    with_results = frozenset(
+        str(pk)
+        for pk, status, version, *_rest in rows
+        if status == SurveyRound.Status.CLOSED and version > 0
+    )
+    return RoundsState(
+        digest=hashlib.sha256(repr(rows).encode()).hexdigest()[:16],
+        with_results=with_results,
+        any_open=any(row[1] == SurveyRound.Status.OPEN for row in rows),
+    )
 
 
 # --- The leader's heatmap (the index page) ----------------------------------------------------

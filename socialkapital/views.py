@@ -7,6 +7,12 @@ and access codes in invitation_views.py.
 
 from __future__ import annotations
 
+import hashlib
+import secrets
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from django import forms
@@ -18,6 +24,7 @@ from django.db.models import Count, Exists, OuterRef
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
+from django.utils.functional import SimpleLazyObject
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -25,6 +32,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from django.views.decorators.vary import vary_on_headers
 
 from organisation import access
+from organisation.access import AnyUser
 from socialkapital import queries, services
 from socialkapital.forms import ComposeForm, RoundForm, RoundStatusForm
 from socialkapital.models import Dimension, Questionnaire, SurveyRound
@@ -57,35 +65,157 @@ def _add_errors(form: forms.Form, error: ValidationError, prefix: str = "") -> N
 
 # --- Index -----------------------------------------------------------------------------------
 
+# The index is the busiest results page (DESIGN.md, "Performance targets"). What it shows below
+# the menu depends only on what the user may see (their results scope), the rounds and their
+# results versions, and the round, sort, level and language asked for. It is rendered once per
+# such combination, without the request (so nothing about who the user is can get into it),
+# and then served from the cache; a request reads the user's scope and one small query on the
+# rounds (queries.rounds_state) before it asks. The key holds every round's results version,
+# read from the database on each request, so a new aggregation is shown as soon as it commits.
+# Kept this long at most: a renamed or moved unit shows as it was until then.
+PAGE_CACHE_SECONDS = 10 * 60
+# Response rates of an open round move with each answer (counts only, DESIGN.md allows them
+# live): a page showing one is kept this long.
+LIVE_RATES_CACHE_SECONDS = 30
 
-HEATMAP_CACHE_SECONDS = 60 * 60  # the key holds the round's results version: never stale
 
+@dataclass(frozen=True)
+class _IndexRequest:
+    """What the index is asked for, checked: a round with results (else the newest the user
+    may see), a sort and a level from their fixed sets. Only these go into a cache key, so a
+    made-up parameter can neither reach another page nor fill the cache."""
 
-def _heatmap_html(request: HttpRequest, heatmap_round: SurveyRound) -> str:
-    """The heatmap part of the index, rendered once per round, results version, results scope,
-    sort, level and language, then served from the cache (the performance hotspot, DESIGN.md)."""
-    sort = queries.valid_sort(request.GET.get("sort"))
-    level = queries.valid_level(request.GET.get("niveau"))
-    key = ":".join(
-        str(part)
-        for part in (
-            "sk-heatmap",
-            heatmap_round.pk,
-            heatmap_round.results_version,
-            queries.results_scope_key(request.user),
-            sort,
-            level,
+    state: queries.RoundsState
+    runde: str
+    sort: str
+    level: int | None
+
+    @classmethod
+    def parse(cls, request: HttpRequest) -> _IndexRequest:
+        state = queries.rounds_state()
+        runde = request.GET.get("runde", "")
+        return cls(
+            state=state,
+            runde=runde if runde in state.with_results else "",
+            sort=queries.valid_sort(request.GET.get("sort")),
+            level=queries.valid_level(request.GET.get("niveau")),
+        )
+
+    def key(self, prefix: str, user: AnyUser) -> str:
+        parts = (
+            queries.results_scope_key(user),
+            self.state.digest,
+            self.runde,
+            self.sort,
+            self.level,
             get_language(),
         )
-    )
-    html = cache.get(key)
-    if html is None:
-        heatmap = queries.heatmap(request.user, heatmap_round, sort=sort, level=level)
-        html = render_to_string(
-            "socialkapital/index.html#heatmap", {"heatmap": heatmap}, request=request
-        )
-        cache.set(key, html, HEATMAP_CACHE_SECONDS)
-    return mark_safe(html)  # noqa: S308 -- our own rendered template, from the cache
+        return f"{prefix}:{hashlib.sha256(repr(parts).encode()).hexdigest()[:32]}"
+
+
+class _LocalCopies:
+    """The last few page parts this process served, each with the stamp it was stored under.
+    A part is several hundred kB: fetching and unpickling it from the shared cache was the
+    largest cost of a warm request. The shared cache stays the authority: a request still reads
+    the part's stamp there (a few bytes), and uses its local copy only when the stamp matches,
+    so a cleared or expired part is never served from memory."""
+
+    def __init__(self, size: int) -> None:
+        self._copies: OrderedDict[str, tuple[str, bytes]] = OrderedDict()
+        self._size = size
+        self._lock = threading.Lock()  # gunicorn's threads share the process
+
+    def get(self, key: str, stamp: str) -> bytes | None:
+        with self._lock:
+            found = self._copies.get(key)
+            if found is None or found[0] != stamp:
+                return None
+            self._copies.move_to_end(key)
+            return found[1]
+
+    def put(self, key: str, stamp: str, html: bytes) -> None:
+        with self._lock:
+            self._copies[key] = (stamp, html)
+            self._copies.move_to_end(key)
+            while len(self._copies) > self._size:
+                self._copies.popitem(last=False)
+
+
+_local_copies = _LocalCopies(size=16)
+
+
+def _cached_part(key: str, render_part: Callable[[], tuple[bytes, int]]) -> bytes:
+    """A page part from the cache, or rendered by `render_part` (which returns it and how long
+    it may be kept) and stored: the part under `key:html`, a fresh stamp under `key`."""
+    stamp = cache.get(key)
+    if stamp is not None:
+        html = _local_copies.get(key, stamp)
+        if html is None:
+            html = cache.get(f"{key}:html")
+            if html is not None:
+                _local_copies.put(key, stamp, html)
+        if html is not None:
+            return html
+    html, timeout = render_part()
+    stamp = secrets.token_hex(8)
+    cache.set_many({f"{key}:html": html, key: stamp}, timeout)
+    _local_copies.put(key, stamp, html)
+    return html
+
+
+def _heatmap_html(user: AnyUser, asked: _IndexRequest) -> bytes:
+    """The heatmap region (also the htmx response to sorting and filtering), as UTF-8, or
+    nothing when the user has no round with results."""
+
+    def render_part() -> tuple[bytes, int]:
+        heatmap_round = queries.pick_round(queries.results_rounds_for(user), asked.runde)
+        if heatmap_round is None:
+            return b"", PAGE_CACHE_SECONDS
+        heatmap = queries.heatmap(user, heatmap_round, sort=asked.sort, level=asked.level)
+        html = render_to_string("socialkapital/index.html#heatmap", {"heatmap": heatmap})
+        return html.encode(), PAGE_CACHE_SECONDS
+
+    return _cached_part(asked.key("sk-heatmap", user), render_part)
+
+
+def _index_content(user: AnyUser, asked: _IndexRequest) -> bytes:
+    """Everything the index shows below the menu, as UTF-8."""
+
+    def render_part() -> tuple[bytes, int]:
+        rounds = queries.results_rounds_for(user)
+        heatmap_round = queries.pick_round(rounds, asked.runde)
+        browse_surveys = access.can_browse_surveys(user)
+        survey_rounds = list(queries.rounds_for(user)) if browse_surveys else []
+        heatmap_html = _heatmap_html(user, asked).decode()
+        context = {
+            "results_rounds": rounds,
+            "heatmap_round": heatmap_round,
+            "heatmap_html": mark_safe(heatmap_html),  # noqa: S308 -- rendered above
+            "home": queries.home_unit_summary(user, heatmap_round),
+            "can_browse_surveys": browse_surveys,
+            "can_view_overview": access.can_view_results_overview(user),
+            "rows": queries.index_rows(user, survey_rounds) if browse_surveys else [],
+            "can_manage": access.can_manage_surveys(user),
+        }
+        html = render_to_string("socialkapital/index.html#content", context)
+        live = any(r.status == SurveyRound.Status.OPEN for r in survey_rounds)
+        return html.encode(), LIVE_RATES_CACHE_SECONDS if live else PAGE_CACHE_SECONDS
+
+    return _cached_part(asked.key("sk-index", user), render_part)
+
+
+def _page_around(
+    request: HttpRequest, template: str, content: bytes, context: dict[str, Any]
+) -> HttpResponse:
+    """The page (menu, user, CSRF token: rendered for this request) around cached content.
+    The content is several hundred kB: it goes in as bytes, where the page has a placeholder
+    nobody else can know, instead of through the template engine and a second encoding."""
+    placeholder = f"<!--{secrets.token_hex(16)}-->"
+    context = {**context, "content_html": mark_safe(placeholder)}  # noqa: S308
+    response = render(request, template, context)
+    before, after = response.content.split(placeholder.encode(), 1)
+    response.content = b"".join((before, content, after))
+    return response
 
 
 @login_required
@@ -95,26 +225,20 @@ def index(request: HttpRequest) -> HttpResponse:
     """Results: the heatmap of the units the user may follow (sortable, filterable by level),
     the user's own workplace, and, for those who follow surveys, the rounds with response rates."""
     access.require(access.can_browse_results(request.user))
-    rounds = queries.results_rounds_for(request.user)
-    heatmap_round = queries.pick_round(rounds, request.GET.get("runde"))
-    heatmap_html = _heatmap_html(request, heatmap_round) if heatmap_round else ""
-    if request.htmx and heatmap_round:
-        return HttpResponse(heatmap_html)
-    browse_surveys = access.can_browse_surveys(request.user)
-    return render(
-        request,
-        "socialkapital/index.html",
-        {
-            "results_rounds": rounds,
-            "heatmap_round": heatmap_round,
-            "heatmap_html": heatmap_html,
-            "home": queries.home_unit_summary(request.user, heatmap_round),
-            "can_browse_surveys": browse_surveys,
-            "can_view_overview": access.can_view_results_overview(request.user),
-            "rows": queries.index_rows(request.user) if browse_surveys else [],
-            "can_manage": access.can_manage_surveys(request.user),
-        },
+    asked = _IndexRequest.parse(request)
+    if request.htmx:
+        heatmap_html = _heatmap_html(request.user, asked)
+        if heatmap_html:
+            return HttpResponse(heatmap_html)
+    user = request.user
+    # The rounds with their response rates as the page shows them, for whatever reads the
+    # response's context (tests): the page itself comes from the cache, so they are read only
+    # when asked for.
+    rows = SimpleLazyObject(
+        lambda: queries.index_rows(user) if access.can_browse_surveys(user) else []
     )
+    content = _index_content(user, asked)
+    return _page_around(request, "socialkapital/index.html", content, {"rows": rows})
 
 
 # --- Rounds ----------------------------------------------------------------------------------

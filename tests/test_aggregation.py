@@ -267,3 +267,26 @@ def test_each_cell_and_measure_has_one_row_even_after_repeated_runs(answered: Su
     )
     assert not duplicates.exists()
     assert Result.objects.filter(round=answered, hidden=False).exists()
+
+
+def test_an_item_code_with_a_tab_and_a_backslash_keeps_its_key(org: SimpleNamespace) -> None:
+    from socialkapital.models import Item
+
+    survey = closed_round(org.root, k=3)
+    item = survey.questionnaire.items.order_by("code").first()
+    Item.objects.filter(pk=item.pk).update(code="Q\\1\tA")
+    add_responses(survey, org.solsikken, 4)
+    aggregate_round(round_id=survey.pk)
+    row = Result.objects.get(round=survey, unit=org.solsikken, key="item:Q\\1\tA")
+    assert (row.n, row.item_id, row.hidden) == (4, item.pk, False)
+
+
+def test_a_new_aggregation_with_other_rows_raises_the_version(answered: SurveyRound) -> None:
+    first = aggregate_round(round_id=answered.pk)
+    add_responses(answered, answered.scope, 3)
+    second = aggregate_round(round_id=answered.pk)
+    answered.refresh_from_db()
+    assert (first.version, second.version, answered.results_version) == (1, 2, 2)
+    assert second.written
+    root = Result.objects.get(round=answered, unit=answered.scope, cell="subtree", key="index")
+    assert root.n == 17

@@ -304,3 +304,58 @@ def test_the_hub_panel_is_left_out_for_those_who_follow_none_of_the_units(
 
 def test_the_hub_panel_is_left_out_before_any_results(leader, core_task):
     assert hub_context(leader, core_task) is None
+
+
+# --- The cached page parts (views.index) ------------------------------------------------------
+
+
+def test_a_leader_never_gets_the_cached_heatmap_of_another_scope(
+    org, leader, other_leader, results, client_for
+):
+    assert "Solsikken" in index_page(client_for(leader))  # now in the cache for Nord's scope
+    html = index_page(client_for(other_leader))
+    assert heatmap_units(html) == [org.east.pk, org.group.pk]
+    assert "Solsikken" not in html
+    fragment = client_for(other_leader).get(
+        reverse("socialkapital:index"), headers={"HX-Request": "true"}
+    )
+    assert "Solsikken" not in fragment.content.decode()
+
+
+def test_an_employee_never_gets_the_cached_page_of_their_leader(
+    org, leader, employee, results, client_for
+):
+    assert 'id="rounds-heading"' in index_page(client_for(leader))
+    html = index_page(client_for(employee))
+    assert heatmap_units(html) == [org.solsikken.pk]
+    assert 'id="rounds-heading"' not in html
+
+
+def test_the_htmx_fragment_shows_a_new_aggregation_at_once(org, hr, results, client_for):
+    client = client_for(hr)
+    client.cookies["django_language"] = "en"
+    htmx = {"HX-Request": "true"}
+    url = reverse("socialkapital:index")
+    assert ">75<" in row_html(client.get(url, headers=htmx).content.decode(), org.solsikken.pk)
+    add_responses(results, org.solsikken, 6, value=strongly_agree)
+    aggregate_round(round_id=results.pk)
+    assert ">88<" in row_html(client.get(url, headers=htmx).content.decode(), org.solsikken.pk)
+
+
+def test_a_page_is_not_served_from_memory_once_the_shared_cache_dropped_it(
+    org, leader, results, client_for
+):
+    client = client_for(leader)
+    assert "Solsikken" in index_page(client)
+    type(org.solsikken).objects.filter(pk=org.solsikken.pk).update(name="Børnehuset Mælkevejen")
+    cache.clear()
+    html = index_page(client)
+    assert "Mælkevejen" in html
+    assert "Solsikken" not in html
+
+
+def test_the_page_around_the_cached_content_is_the_users_own(org, leader, results, client_for):
+    html = index_page(client_for(leader))
+    assert "Lars Leder" in html  # the signed-in user's name, rendered for this request
+    assert html.count('<tr data-unit="') == 3
+    assert "<!--" not in html.split('<main id="main"')[1].split("</main>")[0]  # no placeholder

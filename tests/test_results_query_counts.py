@@ -72,3 +72,29 @@ def test_the_heatmap_is_read_in_one_query_and_then_comes_from_the_cache() -> Non
     with CaptureQueriesContext(connection) as warm:
         assert client.get(index).status_code == 200
     assert (heatmap_reads(cold), heatmap_reads(warm)) == (1, 0)
+
+
+def test_a_second_leader_of_the_same_area_gets_the_page_from_the_cache() -> None:
+    first, _area = municipality("Tvillingby", 6)
+    index = reverse("socialkapital:index")
+    cache.clear()
+    assert first.get(index).status_code == 200
+    root = OrgUnit.objects.get(name="Tvillingby")
+    colleague = UserFactory(username="direktør-2-Tvillingby")
+    assign(colleague, RoleAssignment.Role.LEADER, root)
+    second = Client()
+    second.force_login(colleague)
+    with CaptureQueriesContext(connection) as captured:
+        assert second.get(index).status_code == 200
+    assert heatmap_reads(captured) == 0
+
+
+def test_a_made_up_round_parameter_does_not_render_the_page_again() -> None:
+    client, _area = municipality("Gætteby", 4)
+    index = reverse("socialkapital:index")
+    cache.clear()
+    assert client.get(index).status_code == 200
+    with CaptureQueriesContext(connection) as captured:
+        for wanted in ("999999", "abc", "-1"):
+            assert client.get(index, {"runde": wanted}).status_code == 200
+    assert heatmap_reads(captured) == 0

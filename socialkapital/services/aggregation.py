@@ -12,12 +12,16 @@ Three steps, none of them a loop over responses:
      score is the mean of their answered items in it, when at least half of them are answered;
      their index is the mean of their dimension scores, when at least half of the dimensions
      have one). A round whose scores are missing is scored first.
-2. A roll-up over the unit tree, children first: a unit's SUBTREE vector is its own plus its
-   children's subtrees. Then suppression, per measure, by `anonymity.suppress` on the counts.
+2. A roll-up over the unit tree, children first, with every measure of a unit in one flat list:
+   a unit's SUBTREE vector is its own plus its children's subtrees. Then suppression, per
+   measure, by `anonymity.suppress` on the counts.
 3. The rows are written in one transaction that replaces the round's rows and raises its
    `results_version`, unless the fingerprint (algorithm, k, answers, and a digest of the rows)
    says they are already there: so running it twice, concurrently or after a crash midway leaves
    the same rows, and the version (which caches are keyed on) only moves when the rows change.
+   The rows go to the database (COPY on PostgreSQL) measure by measure as steps 2 and 3 make
+   them, so the server stores one while the next is computed; when the digest, known after the
+   last row, matches the stored one, the transaction is rolled back instead.
 
 At national scale the first step is split by subtree (`split_paths`): every part is one Celery
 task computing its units' own vectors, and a chord callback rolls up and writes (tasks/results.py).
@@ -27,8 +31,10 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import json
 import math
-from collections.abc import Iterable, Mapping, Sequence
+import re
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
@@ -36,8 +42,8 @@ from django.db import connection, transaction
 from django.db.models import Count
 from django.utils import timezone
 
-from organisation.models import OrgUnit
 from organisation.anonymity import OWN, SUBTREE, prepare_tree, suppress
+from organisation.models import OrgUnit
 from socialkapital.models import Answer, Item, Response, ResponseScore, Result, SurveyRound
 from socialkapital.services.scoring import ensure_round_scored
 from socialkapital.services.scoring import table_name as _table
@@ -62,6 +68,7 @@ ALGORITHM = "r1"
 SCALE_POINTS = 5
 CENTI_PER_STEP = 2500  # 1..5 → 0, 2500, ..., 10000 hundredths of a point on 0–100
 FAVOURABLE_FROM = 7500  # "agree" or "strongly agree" (after reversal), or a mean at least that
+_FAVOURABLE_STEP = -(-FAVOURABLE_FROM // CENTI_PER_STEP)  # the lowest favourable scale step
 INDEX_KEY = "index"
 ANSWERS_KEY = "answers"  # not a measure: the unit's number of answers, for the fingerprint
 # A vector: n, sum, sum of squares, favourable, then the counts at 0, 25, 50, 75, 100.
@@ -126,25 +133,33 @@ def _item_vectors(round_id: int, part: Part | None, into: Vectors) -> None:
         cursor.execute(sql, [round_id, *params])
         for unit_id, item_id, answers, *by_value in cursor.fetchall():
             key, reverse = items[item_id]
+            unit_vectors = into.get(unit_id)
+            if unit_vectors is None:
+                unit_vectors = into[unit_id] = {ANSWERS_KEY: [0]}
             # Every answer, "don't know" included: the fingerprint's answer count.
-            unit_vectors = into.setdefault(unit_id, {})
-            unit_vectors.setdefault(ANSWERS_KEY, [0])[0] += int(answers)
+            unit_vectors[ANSWERS_KEY][0] += int(answers)
             # by_value[i] answered i+1; reversed items score 5 - value steps.
             steps = [int(count) for count in by_value]
             if reverse:
                 steps.reverse()
-            into.setdefault(unit_id, {})[key] = _vector_from_steps(steps)
+            unit_vectors[key] = _vector_from_steps(steps)
 
 
 def _vector_from_steps(steps: Sequence[int]) -> Vector:
-    """A vector from the counts at scale steps 0..4 (scores 0, 25, ..., 100)."""
-    n = sum(steps)
-    total = sum(count * step * CENTI_PER_STEP for step, count in enumerate(steps))
-    squares = sum(count * (step * CENTI_PER_STEP) ** 2 for step, count in enumerate(steps))
-    favourable = sum(
-        count for step, count in enumerate(steps) if step * CENTI_PER_STEP >= FAVOURABLE_FROM
-    )
-    return [n, total, squares, favourable, *steps]
+    """A vector from the counts at scale steps 0..4 (scores 0, 25, ..., 100), written out:
+    it runs once per unit and item."""
+    s0, s1, s2, s3, s4 = steps
+    return [
+        s0 + s1 + s2 + s3 + s4,
+        CENTI_PER_STEP * (s1 + 2 * s2 + 3 * s3 + 4 * s4),
+        CENTI_PER_STEP * CENTI_PER_STEP * (s1 + 4 * s2 + 9 * s3 + 16 * s4),
+        sum(steps[_FAVOURABLE_STEP:]),
+        s0,
+        s1,
+        s2,
+        s3,
+        s4,
+    ]
 
 
 def _score_vectors(round_id: int, part: Part | None, into: Vectors) -> None:
@@ -227,11 +242,6 @@ def _measures(survey_round: SurveyRound) -> list[_Measure]:
     return measures
 
 
-def _add(total: Vector, vector: Vector) -> None:
-    for index, value in enumerate(vector):
-        total[index] += value
-
-
 # Two-sided 95% quantiles of Student's t for 1..30 degrees of freedom.
 _T_975 = [
     12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228,
@@ -251,99 +261,192 @@ def t_quantile(degrees: int) -> float:
     return z + (z**3 + z) / (4 * degrees) + (5 * z**5 + 16 * z**3 + 3 * z) / (96 * degrees**2)
 
 
-def figures(vector: Vector) -> tuple:
-    """n, mean, sd, confidence interval low and high, favourable share and distribution of a
-    shown cell (the order of the figure columns in ROW_COLUMNS)."""
-    n, total, squares, favourable = vector[0], vector[1], vector[2], vector[3]
-    mean = total / n / 100
-    if n < 2:
-        return (n, round(mean, 2), None, None, None, round(favourable / n, 4), vector[4:])
-    sd = math.sqrt(max(0, n * squares - total * total) / (n * (n - 1))) / 100
-    half = t_quantile(n - 1) * sd / math.sqrt(n)
-    return (
-        n,
-        round(mean, 2),
-        round(sd, 2),
-        round(max(0.0, mean - half), 2),
-        round(min(100.0, mean + half), 2),
-        round(favourable / n, 4),
-        vector[4:],
-    )
-
-
-# One result row as a plain tuple, in the order of ROW_COLUMNS: tens of thousands of them are
-# built and written per round, and model instances would cost more than the rest together.
-Row = tuple
+# The rows are built directly as lines of PostgreSQL's COPY text format, in the order of
+# ROW_COLUMNS (after the round): tens of thousands per round, and tuples, model instances or
+# psycopg's per-row conversion each cost more than the rest of the roll-up. The same text is
+# the rows' digest, and SQLite (demo, tests) reads it back into model instances.
 ROW_COLUMNS = (
     "unit_id", "cell", "measure", "key", "item_id", "dimension", "hidden",
     "n", "mean", "sd", "ci_low", "ci_high", "favourable", "distribution",
 )  # fmt: skip
-_FIGURES = ("n", "mean", "sd", "ci_low", "ci_high", "favourable", "distribution")
-_NO_FIGURES = (None,) * len(_FIGURES)
+NULL = "\\N"
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+_HIDDEN_FIGURES = "\t".join([NULL] * 7)
+
+
+def _copy_text(value: object) -> str:
+    return NULL if value is None else str(value).translate(_COPY_ESCAPES)
+
+
+_SHOWN = "%d\t%.2f\t%.2f\t%.2f\t%.2f\t%.4f\t[%d,%d,%d,%d,%d]"
+_SHOWN_ALONE = f"%d\t%.2f\t{NULL}\t{NULL}\t{NULL}\t%.4f\t[%d,%d,%d,%d,%d]"
+
+
+def figures_text(
+    n: int, total: int, squares: int, favourable: int, distribution: Sequence[int]
+) -> str:
+    """n, mean, sd, confidence interval low and high, favourable share and distribution of a
+    shown cell, as COPY text. Formatting a float with two decimals gives the digits of
+    round(x, 2) (both are Python's correctly rounded conversion), so the stored figures are
+    round(x, 2) exactly."""
+    mean = total / n / 100
+    if n < 2:
+        return _SHOWN_ALONE % (n, mean, favourable / n, *distribution)
+    sd = math.sqrt(max(0, n * squares - total * total) / (n * (n - 1))) / 100
+    half = t_quantile(n - 1) * sd / math.sqrt(n)
+    low, high = max(0.0, mean - half), min(100.0, mean + half)
+    return _SHOWN % (n, mean, sd, low, high, favourable / n, *distribution)
 
 
 def compute_rows(
     survey_round: SurveyRound, own: Vectors, parents: Mapping[int, int | None]
-) -> list[Row]:
-    """Roll the own vectors up the tree, suppress per measure, and build the rows."""
+) -> Iterator[list[str]]:
+    """Roll the own vectors up the tree, suppress per measure, and build the rows (COPY
+    lines), yielded measure by measure: write_rows sends each measure's rows to the database
+    while the next one is computed. Everything is read from the database here, before the
+    first batch, since the connection is busy with the COPY while the batches are made."""
+    return _rows(
+        survey_round.pk, survey_round.min_group_size, _measures(survey_round), own, parents
+    )
+
+
+def _rows(
+    round_id: int,
+    k: int,
+    measures: Sequence[_Measure],
+    own: Vectors,
+    parents: Mapping[int, int | None],
+) -> Iterator[list[str]]:
+    """compute_rows' work, without the database. Every unit's vectors are laid out in one flat
+    list, measure after measure, so the roll-up is one element-wise sum per unit and tree edge,
+    whatever the number of measures."""
     tree = prepare_tree(parents)  # also what suppress needs, for every measure
     children, order = tree
-    rows: list[Row] = []
-    k = survey_round.min_group_size
-    for measure in _measures(survey_round):
-        own_m = {
-            unit: vectors[measure.key] for unit, vectors in own.items() if measure.key in vectors
-        }
-        subtree: dict[int, Vector] = {}
-        for unit in order:
-            total = list(own_m.get(unit, [0] * VECTOR_LENGTH))
-            for child in children[unit]:
-                _add(total, subtree[child])
-            subtree[unit] = total
-        hidden = suppress(parents, {unit: vector[0] for unit, vector in own_m.items()}, k, tree)
-        for unit in order:
-            cells = [(SUBTREE, subtree[unit])]
-            if children[unit] and unit in own_m:
-                cells.append((OWN, own_m[unit]))
-            for kind, vector in cells:
-                if vector[0] == 0:
-                    continue  # no responses: no row, shown as "no responses"
-                is_hidden = hidden.is_hidden(kind, unit)
-                shown = _NO_FIGURES if is_hidden else figures(vector)
-                head = (unit, kind, measure.kind, measure.key, measure.item_id, measure.dimension)
-                rows.append((*head, is_hidden, *shown))
-    return rows
+    width = VECTOR_LENGTH * len(measures)
+    offsets = {measure.key: VECTOR_LENGTH * position for position, measure in enumerate(measures)}
+    own_flat: dict[int, list[int]] = {}
+    for unit, vectors in own.items():
+        flat = [0] * width
+        for key, vector in vectors.items():
+            offset = offsets.get(key)
+            if offset is not None:
+                flat[offset : offset + VECTOR_LENGTH] = vector
+        own_flat[unit] = flat
+    zero = [0] * width
+    subtree: dict[int, list[int]] = {}
+    for unit in order:
+        total = own_flat.get(unit, zero)
+        for child in children[unit]:
+            total = [mine + theirs for mine, theirs in zip(total, subtree[child], strict=True)]
+        subtree[unit] = total
+    # The cells that can have a row: every subtree, and the own cell of a unit with children;
+    # by unit id, so that the rows of a measure reach the table's (round, unit) index in order.
+    cells = [
+        (unit, kind, flat, f"{round_id}\t{unit}\t{kind}\t")
+        for unit in sorted(subtree)
+        for kind, flat in (
+            ((SUBTREE, subtree[unit]), (OWN, own_flat[unit]))
+            if children[unit] and unit in own_flat
+            else ((SUBTREE, subtree[unit]),)
+        )
+    ]
+    for measure, offset in zip(measures, offsets.values(), strict=True):
+        lines: list[str] = []
+        counts = {unit: flat[offset] for unit, flat in own_flat.items() if flat[offset]}
+        hidden = suppress(parents, counts, k, tree)
+        hidden_cells = {OWN: hidden.hidden_own, SUBTREE: hidden.hidden_subtree}
+        head = "\t".join(
+            map(_copy_text, (measure.kind, measure.key, measure.item_id, measure.dimension))
+        )
+        end = offset + VECTOR_LENGTH
+        for unit, kind, flat, start in cells:
+            n = flat[offset]
+            if not n:
+                continue  # no responses: no row, shown as "no responses"
+            if unit in hidden_cells[kind]:
+                lines.append(f"{start}{head}\tt\t{_HIDDEN_FIGURES}\n")
+            else:
+                n, total, squares, favourable, *distribution = flat[offset:end]
+                shown = figures_text(n, total, squares, favourable, distribution)
+                lines.append(f"{start}{head}\tf\t{shown}\n")
+        yield lines
 
 
 # --- Step 3: writing ---------------------------------------------------------------------------
 
 
-def rows_digest(rows: Sequence[Row]) -> str:
-    """compute_rows builds the rows in a fixed order (measures, then units children first) from
-    exact integers, so the same inputs give the same text."""
-    return hashlib.sha256(repr(rows).encode()).hexdigest()[:16]
+_COPY_UNESCAPES = {"\\\\": "\\", "\\t": "\t", "\\n": "\n", "\\r": "\r"}
 
 
-def _insert(round_id: int, rows: Sequence[Row]) -> None:
-    """Insert the rows: by COPY on PostgreSQL (the bulk of the write time otherwise), through
-    the ORM elsewhere (SQLite in the demo and tests)."""
+def _from_copy_text(value: str) -> str | None:
+    if value == NULL:
+        return None
+    if "\\" not in value:
+        return value
+    return re.sub(r"\\[\\tnr]", lambda match: _COPY_UNESCAPES[match.group()], value)
+
+
+def _result_from_line(line: str) -> Result:
+    """A model instance from a COPY line (the portable path: SQLite in the demo and tests)."""
+    values = [_from_copy_text(value) for value in line.rstrip("\n").split("\t")]
+    round_id, unit_id, cell, measure, key, item_id, dimension, hidden, *figures = values
+    n, mean, sd, low, high, favourable, distribution = figures
+    return Result(
+        round_id=int(round_id),
+        unit_id=int(unit_id),
+        cell=cell,
+        measure=measure,
+        key=key,
+        item_id=None if item_id is None else int(item_id),
+        dimension=dimension,
+        hidden=hidden == "t",
+        n=None if n is None else int(n),
+        mean=None if mean is None else float(mean),
+        sd=None if sd is None else float(sd),
+        ci_low=None if low is None else float(low),
+        ci_high=None if high is None else float(high),
+        favourable=None if favourable is None else float(favourable),
+        distribution=None if distribution is None else json.loads(distribution),
+    )
+
+
+class _Digest:
+    """The rows' digest and number, taken as they are written. compute_rows builds them in a
+    fixed order from exact integers, so the same inputs give the same digest."""
+
+    def __init__(self, batches: Iterable[Sequence[str]]) -> None:
+        self._batches = batches
+        self._sha = hashlib.sha256()
+        self.rows = 0
+
+    def __iter__(self) -> Iterator[Sequence[str]]:
+        for batch in self._batches:
+            for row in batch:
+                self._sha.update(row.encode())
+            self.rows += len(batch)
+            yield batch
+
+    @property
+    def hexdigest(self) -> str:
+        return self._sha.hexdigest()[:16]
+
+
+def _insert(batches: Iterable[Sequence[str]]) -> None:
+    """Insert the rows: by COPY on PostgreSQL, a batch per write so that the server stores one
+    measure while the next is computed; through the ORM elsewhere (SQLite in the demo and
+    tests), from the same lines."""
     if connection.vendor == "postgresql":
         columns = ", ".join(
             connection.ops.quote_name(Result._meta.get_field(name).column)
             for name in ("round", *ROW_COLUMNS)
         )
-        with connection.cursor() as cursor:
-            copy_sql = f"COPY {_table(Result)} ({columns}) FROM STDIN"
-            with cursor.cursor.copy(copy_sql) as copy:
-                for row in rows:
-                    distribution = row[-1]
-                    # The JSON of a list of integers, without json.dumps per row.
-                    text = None if distribution is None else f"[{','.join(map(str, distribution))}]"
-                    copy.write_row((round_id, *row[:-1], text))
+        copy_sql = f"COPY {_table(Result)} ({columns}) FROM STDIN"
+        with connection.cursor() as cursor, cursor.cursor.copy(copy_sql) as copy:
+            for batch in batches:
+                copy.write("".join(batch))
         return
     Result.objects.bulk_create(
-        (Result(round_id=round_id, **dict(zip(ROW_COLUMNS, row, strict=True))) for row in rows),
-        batch_size=2000,
+        (_result_from_line(row) for batch in batches for row in batch), batch_size=2000
     )
 
 
@@ -361,23 +464,28 @@ class AggregationOutcome:
 
 
 def write_rows(
-    survey_round: SurveyRound, rows: Sequence[Row], *, answers: int
+    survey_round: SurveyRound, rows: Iterable[Sequence[str]], *, answers: int
 ) -> AggregationOutcome:
-    """Replace the round's rows in one transaction, unless the same rows are there already."""
-    fingerprint = f"{answers_fingerprint(survey_round, answers)}:{rows_digest(rows)}"
+    """Replace the round's rows (batches of COPY lines, as compute_rows yields them) in one
+    transaction, unless the same rows are there already. The rows are written as they come and
+    their digest is known only after the last one: when it matches, the transaction is rolled
+    back, leaving the rows and the version as they were."""
     with transaction.atomic():
         locked = SurveyRound.objects.select_for_update().get(pk=survey_round.pk)
         if locked.status != SurveyRound.Status.CLOSED:
             raise ValidationError("Only a closed round is aggregated.")
-        if locked.results_fingerprint == fingerprint and locked.results_version:
-            return AggregationOutcome(locked.pk, False, locked.results_version, len(rows))
         Result.objects.filter(round=locked).delete()
-        _insert(locked.pk, rows)
+        digest = _Digest(rows)
+        _insert(digest)
+        fingerprint = f"{answers_fingerprint(survey_round, answers)}:{digest.hexdigest}"
+        if locked.results_fingerprint == fingerprint and locked.results_version:
+            transaction.set_rollback(True)
+            return AggregationOutcome(locked.pk, False, locked.results_version, digest.rows)
         locked.results_version += 1
         locked.results_fingerprint = fingerprint
         locked.results_computed_at = timezone.now()
         locked.save(update_fields=["results_version", "results_fingerprint", "results_computed_at"])
-        return AggregationOutcome(locked.pk, True, locked.results_version, len(rows))
+        return AggregationOutcome(locked.pk, True, locked.results_version, digest.rows)
 
 
 def aggregate_round(*, round_id: int, own: Vectors | None = None) -> AggregationOutcome:
