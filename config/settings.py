@@ -61,12 +61,14 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "config.dbdown.DatabaseUnavailableMiddleware",  # a database outage: a friendly 503
     "django.contrib.sessions.middleware.SessionMiddleware",
     "organisation.middleware.DanishFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "organisation.middleware.AbsoluteSessionTimeoutMiddleware",
+    "organisation.audit.DeniedAccessMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -254,9 +256,12 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-# Idle timeout: the cookie lives 30 minutes and every request renews it.
+# Idle timeout: the session and its cookie live 30 minutes from their last renewal, which a
+# signed-in request makes when the last one is a minute old or more (AbsoluteSessionTimeout-
+# Middleware): not saving on every request spares a database write per page view.
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_MINUTES", 30, minimum=1) * 60
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_SAVE_EVERY_REQUEST = False
+SESSION_RENEW_SECONDS = 60
 # Absolute timeout, enforced by organisation.middleware.AbsoluteSessionTimeoutMiddleware.
 SESSION_ABSOLUTE_SECONDS = env_int("SESSION_ABSOLUTE_HOURS", 12, minimum=1) * 60 * 60
 SESSION_COOKIE_HTTPONLY = True

@@ -10,12 +10,14 @@ def navigation(request: HttpRequest) -> dict[str, object]:
     if user is None:
         return {"nav_items": []}
     current = request.path
-    items = [
-        {
-            "label": item.label,
-            "url": item.url,
-            "current": current == item.url or (item.url != "/" and current.startswith(item.url)),
-        }
-        for item in items_for(user)
-    ]
+    items = []
+    for item in items_for(user):
+        url = item.url  # a reverse() per item and request: once, not three times
+        items.append(
+            {
+                "label": item.label,
+                "url": url,
+                "current": current == url or (url != "/" and current.startswith(url)),
+            }
+        )
     return {"nav_items": items}
