@@ -716,3 +716,8 @@ def value_signal_units_filter(user: AnyUser) -> Q:
 
 def can_view_value_signals(user: AnyUser, unit: OrgUnit) -> bool:
     return can_view_results(user, unit)
+
+
+def can_view_audit_log(user: AnyUser) -> bool:
+    """The audit log of administrative changes and denied access: HR/admin only."""
+    return scope_of(user).is_hr

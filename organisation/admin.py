@@ -8,7 +8,9 @@ from django.utils.translation import gettext_lazy as _
 from treebeard.admin import TreeAdmin
 from treebeard.forms import movenodeform_factory
 
+from organisation import audit
 from organisation.models import (
+    AuditEvent,
     ImportBatch,
     LeadershipCommunity,
     MedCommittee,
@@ -120,3 +122,27 @@ class ImportBatchAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request: object) -> bool:
         return False
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    """Read-only: an audit log that could be edited would prove nothing. Importing
+    `organisation.audit` here also connects its mirror of the admin's own change log."""
+
+    list_display = ["when", "actor_name", "action_label", "target", "ip_address"]
+    list_filter = ["action"]
+    search_fields = ["actor_name", "target"]
+    date_hierarchy = "when"
+    readonly_fields = ["when", "actor", "actor_name", "action", "target", "details", "ip_address"]
+
+    def has_add_permission(self, request: object) -> bool:
+        return False
+
+    def has_change_permission(self, request: object, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: object, obj: object = None) -> bool:
+        return False
+
+    def action_label(self, obj: AuditEvent) -> str:
+        return audit.action_label(obj.action)

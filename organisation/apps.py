@@ -10,4 +10,6 @@ class OrganisationConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from organisation import navigation  # noqa: F401 - registers the app's menu items
+        # The menu items register themselves; the audit module connects its mirror of the
+        # Django admin's change log.
+        from organisation import audit, navigation  # noqa: F401

@@ -337,3 +337,36 @@ class ImportBatch(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} ({self.get_status_display()})"
+
+
+class AuditEvent(models.Model):
+    """One administrative change or one denied request, for HR/admin to review.
+
+    Kept minimal on purpose (personal data): who, what, on which object, when, and for denied
+    requests the client address. It never holds a survey answer, a value signal or anything that
+    links a person to one; `organisation.audit.record` is the only writer and enforces that.
+    """
+
+    when = models.DateTimeField(_("when"), db_index=True)
+    actor = models.ForeignKey(
+        User,
+        verbose_name=_("actor"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    # The actor's name at the time, kept when the user is later deleted.
+    actor_name = models.CharField(_("actor name"), max_length=200, blank=True)
+    action = models.CharField(_("action"), max_length=50, db_index=True)
+    target = models.CharField(_("target"), max_length=300, blank=True)
+    details = models.JSONField(_("details"), default=dict, blank=True)
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
+        ordering = ["-when", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.when:%Y-%m-%d %H:%M} {self.action} {self.target}"

@@ -15,7 +15,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from organisation import importer
+from organisation import audit, importer
 from organisation.models import ImportBatch, User
 
 logger = logging.getLogger(__name__)
@@ -57,6 +57,11 @@ def import_files_apply(*, files: dict[str, str]) -> ImportCheck:
         if check.valid:
             assert check.plan is not None
             importer.apply_plan(check.plan)
+            audit.record(
+                actor=None,
+                action="organisation.imported",
+                details={"source": "command", **importer.plan_counts(check.plan)},
+            )
             logger.info("Organisation import applied: %s", importer.plan_counts(check.plan))
     return check
 
@@ -109,6 +114,12 @@ def import_batch_apply(*, batch: ImportBatch, applied_by: User) -> ApplyOutcome:
         batch.status = ImportBatch.Status.APPLIED
         batch.applied_at = timezone.now()
         batch.save(update_fields=["status", "applied_at"])
+        audit.record(
+            actor=applied_by,
+            action="organisation.imported",
+            target=batch,
+            details=importer.plan_counts(check.plan),
+        )
     logger.info(
         "Organisation import %s applied by %s: %s",
         batch.pk,

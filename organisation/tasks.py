@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from importlib import import_module
 from typing import Any
 
@@ -32,6 +33,20 @@ def _remove_expired_login_attempts() -> int:
     return deleted
 
 
+# Addresses in the audit log's records of refused requests are personal data, useful for a
+# while to see an attack, not for ever: the records themselves stay, without the address.
+DENIED_ACCESS_ADDRESS_DAYS = 90
+
+
+def _forget_old_denied_access_addresses() -> int:
+    from organisation.models import AuditEvent
+
+    cutoff = timezone.now() - timedelta(days=DENIED_ACCESS_ADDRESS_DAYS)
+    return AuditEvent.objects.filter(
+        action="access.denied", when__lt=cutoff, ip_address__isnull=False
+    ).update(ip_address=None)
+
+
 @shared_task(
     bind=True,
     max_retries=_MAX_RETRIES,
@@ -47,9 +62,17 @@ def clear_expired_sessions(self: Task) -> dict[str, Any]:
         engine = import_module(settings.SESSION_ENGINE)
         engine.SessionStore.clear_expired()
         attempts = _remove_expired_login_attempts()
+        addresses = _forget_old_denied_access_addresses()
     except DatabaseError as exc:
         countdown = _FIRST_RETRY_SECONDS * 2**self.request.retries
         logger.warning("clear_expired_sessions failed, retrying in %ss: %s", countdown, exc)
         raise self.retry(exc=exc, countdown=countdown) from exc
-    logger.info("Cleared expired sessions and %d expired login attempts", attempts)
-    return {"expired_login_attempts_removed": attempts}
+    logger.info(
+        "Cleared expired sessions, %d expired login attempts and %d old addresses",
+        attempts,
+        addresses,
+    )
+    return {
+        "expired_login_attempts_removed": attempts,
+        "denied_access_addresses_removed": addresses,
+    }

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from organisation import import_views, views
+from organisation import audit_views, import_views, views
 
 app_name = "organisation"
 
@@ -11,4 +11,5 @@ urlpatterns = [
     path("enheder/<int:pk>/", views.unit_detail, name="unit"),
     path("import/", import_views.import_upload, name="import"),
     path("import/<int:pk>/", import_views.import_preview, name="import_preview"),
+    path("revision/", audit_views.audit_log, name="audit"),
 ]

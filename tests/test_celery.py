@@ -83,9 +83,33 @@ def test_clearing_removes_login_attempts_older_than_the_cool_off_only() -> None:
 
     result = clear_expired_sessions.apply().get()
 
-    assert result == {"expired_login_attempts_removed": 1}
+    assert result["expired_login_attempts_removed"] == 1
     assert not AccessAttempt.objects.filter(pk=stale.pk).exists()
     assert AccessAttempt.objects.filter(pk=recent.pk).exists()
+
+
+@pytest.mark.django_db
+def test_clearing_forgets_the_address_of_refused_requests_after_90_days() -> None:
+    from organisation.models import AuditEvent
+
+    old, recent = (
+        AuditEvent.objects.create(
+            when=timezone.now() - age,
+            action="access.denied",
+            target="/organisation/import/",
+            ip_address="192.0.2.7",
+        )
+        for age in (timedelta(days=91), timedelta(days=1))
+    )
+
+    result = clear_expired_sessions.apply().get()
+
+    assert result["denied_access_addresses_removed"] == 1
+    old.refresh_from_db()
+    recent.refresh_from_db()
+    assert old.ip_address is None
+    assert AuditEvent.objects.filter(pk=old.pk, action="access.denied").exists()  # kept
+    assert recent.ip_address == "192.0.2.7"
 
 
 @pytest.mark.django_db
@@ -96,7 +120,7 @@ def test_clearing_twice_is_harmless() -> None:
     clear_expired_sessions.apply().get()
     second = clear_expired_sessions.apply().get()
 
-    assert second == {"expired_login_attempts_removed": 0}
+    assert second == {"expired_login_attempts_removed": 0, "denied_access_addresses_removed": 0}
     assert list(Session.objects.values_list("session_key", flat=True)) == [live]
 
 

@@ -159,6 +159,8 @@ MATRIX: dict[str, dict[str, dict[str, int]]] = {
             "other_leader": 403,
         }
     },
+    # The audit log of administrative changes and denied access: HR/admin only.
+    "organisation:audit": {"own": HR_ONLY},
     "med:committees": {
         "own": {
             "anonymous": LOGIN,

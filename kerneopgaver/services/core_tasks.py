@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kerneopgaver.models import Contribution, CoreTask, CoreTaskChange, DialogueInput, Vision
+from organisation import audit
 from organisation.models import OrgUnit, User
 
 __all__ = [
@@ -111,6 +112,12 @@ def vision_adopt(
     vision.adopted_on = adopted_on
     vision.council_decision = council_decision.strip()
     vision.save(update_fields=["adopted_on", "council_decision"])
+    audit.record(
+        actor=audit.request_actor(),
+        action="vision.adopted",
+        target=vision,
+        details={"council_decision": vision.council_decision},
+    )
     return vision
 
 
@@ -282,6 +289,12 @@ def core_task_move(
         fields.append("citizen_consultation")
     core_task.status = to_status
     core_task.save(update_fields=fields)
+    audit.record(
+        actor=author,
+        action="core_task.moved",
+        target=core_task,
+        details={"from": from_status, "to": to_status},
+    )
     return CoreTaskChange.objects.create(
         core_task=core_task,
         author=author,

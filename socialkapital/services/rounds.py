@@ -9,6 +9,7 @@ closing time moves through "extend". A refused action raises `ValidationError`.
 from __future__ import annotations
 
 import datetime
+import logging
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -16,6 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from organisation import audit
 from organisation.models import OrgUnit, User
 from socialkapital.models import (
     MIN_GROUP_SIZE_FLOOR,
@@ -231,15 +233,36 @@ def round_open(*, survey_round: SurveyRound, now: datetime.datetime | None = Non
         survey_round.opens_at = now
         fields.append("opens_at")
     survey_round.save(update_fields=fields)
+    audit.record(
+        actor=audit.request_actor(),
+        action="round.opened",
+        target=survey_round,
+        details={
+            "k": survey_round.min_group_size,
+            "k_agreed_by": survey_round.min_group_size_agreed_by,
+        },
+    )
     round_id = survey_round.pk
     transaction.on_commit(lambda: _enqueue_invitations(round_id))
     return survey_round
 
 
 def _enqueue_aggregation(round_id: int) -> None:
+    from kombu.exceptions import OperationalError as BrokerUnavailable
+
     from socialkapital.tasks.results import aggregate_round
 
-    aggregate_round.delay(round_id)
+    try:
+        aggregate_round.delay(round_id)
+    except BrokerUnavailable as error:
+        # The round is closed (committed) whether or not the broker answers; the reconciler
+        # (every ten minutes) enqueues every closed round without results once it is back.
+        logging.getLogger(__name__).warning(
+            "aggregation of round %s not enqueued, broker unavailable (%s); the reconciler "
+            "will enqueue it",
+            round_id,
+            error.__class__.__name__,
+        )
 
 
 @transaction.atomic
@@ -250,6 +273,7 @@ def round_close(*, survey_round: SurveyRound, now: datetime.datetime | None = No
     survey_round.status = Status.CLOSED
     survey_round.closed_at = now or timezone.now()
     survey_round.save(update_fields=["status", "closed_at"])
+    audit.record(actor=audit.request_actor(), action="round.closed", target=survey_round)
     round_id = survey_round.pk
     transaction.on_commit(lambda: _enqueue_aggregation(round_id))
     return survey_round
@@ -289,4 +313,10 @@ def round_extend(
         survey_round.closed_at = None
         fields += ["status", "closed_at"]
     survey_round.save(update_fields=fields)
+    audit.record(
+        actor=audit.request_actor(),
+        action="round.extended",
+        target=survey_round,
+        details={"closes_at": closes_at.isoformat(), "reopened": "status" in fields},
+    )
     return survey_round

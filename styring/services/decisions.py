@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from organisation import audit
 from organisation.models import OrgUnit, User, minimal_prefixes
 from styring.models import MAX_MINUTES_PER_MONTH, Decision, Instrument
 from styring.queries import applied_to, employees_in_subtrees, instruments_with_rules
@@ -206,4 +207,16 @@ def decision_record(
                 locked.review_on = review_on
                 fields.append("review_on")
             locked.save(update_fields=fields)
+    audit.record(
+        actor=author,
+        action="instrument.decided",
+        target=locked,
+        details={
+            "kind": kind,
+            "area": area.name if area is not None else "",
+            "decision_maker": decision.decision_maker,
+            "minutes_before": minutes_before,
+            "minutes_after": minutes_after,
+        },
+    )
     return decision

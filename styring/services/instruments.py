@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from kerneopgaver.models import CoreTask
+from organisation import audit
 from organisation.models import OrgUnit, User
 from styring.models import Instrument, Justification
 
@@ -150,6 +151,12 @@ def instrument_move(*, instrument: Instrument, to: str, author: User) -> Instrum
     check_move(locked, to)
     if to == Status.ACTIVE:
         check_activation(locked, justified=locked.justifications.exists())
+    audit.record(
+        actor=author,
+        action="instrument.moved",
+        target=locked,
+        details={"from": locked.status, "to": to},
+    )
     locked.status = to
     locked.save(update_fields=["status", "updated_at"])
     return locked
