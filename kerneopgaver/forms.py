@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from kerneopgaver.models import CoreTask, DialogueInput, Vision
 from organisation import access
 from organisation.access import AnyUser
+from organisation.forms import ModelMultipleChoiceField
 from organisation.models import OrgUnit, User
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -37,7 +38,7 @@ class AdoptionForm(forms.Form):
     )
 
 
-class InputChoiceField(forms.ModelMultipleChoiceField):
+class InputChoiceField(ModelMultipleChoiceField):
     def label_from_instance(self, obj: DialogueInput) -> str:
         return f"{obj.display_author} ({obj.get_channel_display()}): {obj.text[:120]}"
 
@@ -68,6 +69,7 @@ class CoreTaskForm(forms.ModelForm):
             "citizen_consultation",
         ]
         widgets = {"depends_on": forms.CheckboxSelectMultiple}
+        field_classes = {"depends_on": ModelMultipleChoiceField}
 
     def __init__(self, *args: Any, user: AnyUser, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

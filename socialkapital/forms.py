@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from organisation import access
 from organisation.access import AnyUser
+from organisation.forms import ModelMultipleChoiceField
 from organisation.models import OrgUnit
 from socialkapital.models import (
     DEFAULT_MIN_GROUP_SIZE,
@@ -139,7 +140,7 @@ class RoundStatusForm(forms.Form):
     )
 
 
-class ItemCheckboxes(forms.ModelMultipleChoiceField):
+class ItemCheckboxes(ModelMultipleChoiceField):
     def label_from_instance(self, obj: Item) -> str:
         return f"{obj.code}: {obj.text}"
 

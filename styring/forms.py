@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from kerneopgaver.models import CoreTask
 from organisation import access
 from organisation.access import AnyUser
+from organisation.forms import ModelMultipleChoiceField
 from organisation.models import OrgUnit, User
 from styring.models import Instrument
 from styring.services.instruments import DEFINITION_FIELDS, JUSTIFYING_CORE_TASK_STATUSES
@@ -31,7 +32,7 @@ class UnitChoiceField(forms.ModelChoiceField):
         return "\u2003" * (obj.depth - 1) + obj.name
 
 
-class UnitMultipleChoiceField(forms.ModelMultipleChoiceField):
+class UnitMultipleChoiceField(ModelMultipleChoiceField):
     def label_from_instance(self, obj: OrgUnit) -> str:
         return "\u2003" * (obj.depth - 1) + obj.name
 
