@@ -15,6 +15,7 @@ is a keyed hash of the address, so the address itself is never stored.
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -27,6 +28,7 @@ from django.db import transaction
 from django.db.models import Subquery
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
+from redis.exceptions import RedisError
 
 from socialkapital.models import (
     DONT_KNOW,
@@ -41,6 +43,8 @@ from socialkapital.models import (
 )
 from socialkapital.services.rounds import round_accepts_answers
 from socialkapital.services.scoring import score_response
+
+logger = logging.getLogger(__name__)
 
 __all__ = [
     "ANSWER_STATE_MAX_AGE_SECONDS",
@@ -161,19 +165,32 @@ def entry_rate_limited(*, client_address: str) -> bool:
     return entry_failure_count(client_address=client_address) >= ENTRY_FAILURES_PER_WINDOW
 
 
+# The cache (Redis) being down must not stop anyone from answering: the limit then counts
+# nothing until it is back. Guessing a code or token needs millions of tries, far more than an
+# outage's minutes allow, while a survey that cannot be answered loses real answers.
+_CACHE_ERRORS = (RedisError, OSError)
+
+
 def entry_failure_count(*, client_address: str) -> int:
-    return cache.get(_rate_key(client_address)) or 0
+    try:
+        return cache.get(_rate_key(client_address)) or 0
+    except _CACHE_ERRORS as error:
+        logger.warning("entry rate limit not checked, cache unavailable (%s)", type(error).__name__)
+        return 0
 
 
 def _count_failure(client_address: str) -> None:
     key = _rate_key(client_address)
-    # add() starts the window only if none is running; incr() is atomic on Redis and locmem.
-    cache.add(key, 0, timeout=ENTRY_RATE_WINDOW_SECONDS)
     try:
-        cache.incr(key)
-    except ValueError:
-        # The window expired between add() and incr(): start a new one.
-        cache.set(key, 1, timeout=ENTRY_RATE_WINDOW_SECONDS)
+        # add() starts the window only if none is running; incr() is atomic on Redis and locmem.
+        cache.add(key, 0, timeout=ENTRY_RATE_WINDOW_SECONDS)
+        try:
+            cache.incr(key)
+        except ValueError:
+            # The window expired between add() and incr(): start a new one.
+            cache.set(key, 1, timeout=ENTRY_RATE_WINDOW_SECONDS)
+    except _CACHE_ERRORS as error:
+        logger.warning("entry failure not counted, cache unavailable (%s)", type(error).__name__)
 
 
 def _invalid(client_address: str) -> InvalidEntry:
