@@ -112,6 +112,27 @@ def fast_password_hashing(settings) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+BROWSER_SKIP = "Chromium is not installed"
+
+
+def pytest_terminal_summary(
+    terminalreporter: pytest.TerminalReporter, exitstatus: int, config: pytest.Config
+) -> None:
+    """Say plainly, at the end of `make test`, when the browser tests did not run."""
+    skipped = [
+        report
+        for report in terminalreporter.stats.get("skipped", [])
+        if BROWSER_SKIP in str(report.longrepr)
+    ]
+    if skipped:
+        terminalreporter.write_sep("=", "browser tests did not run", yellow=True, bold=True)
+        terminalreporter.write_line(
+            f"{len(skipped)} browser tests were skipped: Chromium is not installed. "
+            "Install it with `sudo apt-get install chromium chromium-driver` (Debian/Ubuntu) "
+            'and run `make test` again; see README.md, "Quick start".'
+        )
+
+
 def need_service(reason: str) -> None:
     """Skip with a plain reason where a service (PostgreSQL, Redis, a worker, Chromium) is absent,
     or fail when the run promised that every service is there (CI sets REQUIRE_SERVICES=1)."""
