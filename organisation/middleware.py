@@ -7,12 +7,25 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.contrib.auth import logout
+from django.contrib.auth.signals import user_logged_in
+from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
 from django.middleware.locale import LocaleMiddleware
 from django.utils import translation
 
 SESSION_STARTED_KEY = "signed_in_at"
 SESSION_RENEWED_KEY = "renewed_at"
+
+
+@receiver(user_logged_in, dispatch_uid="organisation.session_times")
+def _record_sign_in(sender: object, request: HttpRequest | None, **kwargs: object) -> None:
+    """Both clocks start when the person signs in (the sign-in saves the session anyway), so
+    the first page after it needs no write of its own."""
+    session = getattr(request, "session", None)
+    if session is not None:
+        now = time.time()
+        session[SESSION_STARTED_KEY] = now
+        session[SESSION_RENEWED_KEY] = now
 
 
 class AbsoluteSessionTimeoutMiddleware:

@@ -101,6 +101,19 @@ def test_a_request_soon_after_a_renewal_writes_no_session(client: Client) -> Non
     assert settings.SESSION_COOKIE_NAME not in response.cookies
 
 
+def test_signing_in_starts_both_session_clocks_so_the_first_page_writes_no_session(
+    client: Client,
+) -> None:
+    UserFactory(username="signe", password="kodeord-til-test-123")
+    client.post("/accounts/login/", {"username": "signe", "password": "kodeord-til-test-123"})
+    session = client.session
+    assert session[SESSION_STARTED_KEY] == session[SESSION_RENEWED_KEY]
+
+    response = client.get("/")
+
+    assert settings.SESSION_COOKIE_NAME not in response.cookies
+
+
 def test_an_idle_session_is_signed_out(client: Client) -> None:
     client.force_login(UserFactory(username="signe"))
     client.get("/")
