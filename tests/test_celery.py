@@ -254,7 +254,10 @@ def test_a_real_worker_clears_expired_sessions(tmp_path: Path) -> None:
                         f"no result within {WORKER_TIMEOUT_SECONDS}s:\n{log_path.read_text()}"
                     )
                 time.sleep(0.2)
-            assert result.get(timeout=5) == {"expired_login_attempts_removed": 0}
+            assert result.get(timeout=5) == {
+                "expired_login_attempts_removed": 0,
+                "denied_access_addresses_removed": 0,
+            }
         finally:
             _stop(worker)
             if result is not None:
