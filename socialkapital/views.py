@@ -24,7 +24,6 @@ from django.db.models import Count, Exists, OuterRef
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
-from django.utils.functional import SimpleLazyObject
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -230,15 +229,8 @@ def index(request: HttpRequest) -> HttpResponse:
         heatmap_html = _heatmap_html(request.user, asked)
         if heatmap_html:
             return HttpResponse(heatmap_html)
-    user = request.user
-    # The rounds with their response rates as the page shows them, for whatever reads the
-    # response's context (tests): the page itself comes from the cache, so they are read only
-    # when asked for.
-    rows = SimpleLazyObject(
-        lambda: queries.index_rows(user) if access.can_browse_surveys(user) else []
-    )
-    content = _index_content(user, asked)
-    return _page_around(request, "socialkapital/index.html", content, {"rows": rows})
+    content = _index_content(request.user, asked)
+    return _page_around(request, "socialkapital/index.html", content, {})
 
 
 # --- Rounds ----------------------------------------------------------------------------------
