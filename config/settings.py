@@ -62,6 +62,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "config.dbdown.DatabaseUnavailableMiddleware",  # a database outage: a friendly 503
+    # Cached users, scopes and page parts check their versions in one cache read per request.
+    "organisation.versions.RequestVersions",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "organisation.middleware.DanishFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -259,6 +261,8 @@ AUTH_PASSWORD_VALIDATORS = [
 # Idle timeout: the session and its cookie live 30 minutes from their last renewal, which a
 # signed-in request makes when the last one is a minute old or more (AbsoluteSessionTimeout-
 # Middleware): not saving on every request spares a database write per page view.
+# Sessions live in the database and are read through the cache (organisation/sessions.py).
+SESSION_ENGINE = "organisation.sessions"
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_MINUTES", 30, minimum=1) * 60
 SESSION_SAVE_EVERY_REQUEST = False
 SESSION_RENEW_SECONDS = 60
@@ -285,7 +289,9 @@ OIDC_ENABLED = bool(OIDC_RP_CLIENT_ID)
 AUTHENTICATION_BACKENDS = [
     # Axes first: it refuses a locked-out user before any password is checked.
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend, with the signed-in user and their scope kept between requests
+    # while the organisation does not change (organisation/principal.py).
+    "organisation.principal.CachedModelBackend",
 ]
 if OIDC_ENABLED:
     _oidc_required = {

@@ -18,13 +18,15 @@ everyone knows exists is a 403.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q, QuerySet
+from django.db.models import BigIntegerField, CharField, F, Q, QuerySet, Value
 from django.http import Http404
 
 from organisation.models import (
+    LeadershipCommunity,
     MedCommittee,
     MedMembership,
     OrgUnit,
@@ -50,6 +52,7 @@ class Scope:
     med_committee_ids: frozenset[int] = field(default_factory=frozenset)
     politician: bool = False
     home_unit_path: str | None = None
+    community_ids: frozenset[int] = field(default_factory=frozenset)
 
     @property
     def is_hr(self) -> bool:
@@ -79,6 +82,48 @@ _ANONYMOUS = Scope()
 _CACHE_ATTRIBUTE = "_access_scope"
 
 
+def _scope_rows(user: User) -> QuerySet:
+    """Everything a scope is made of, as (kind, role, path, number) rows of one query: roles
+    (with their unit's path), MED committees (with the paths they cover), leadership
+    communities and the home unit. One round trip instead of four, on every signed-in page."""
+
+    def rows(queryset: QuerySet, kind: str, **columns: Any) -> QuerySet:
+        # Annotation names of their own: they must not clash with the models' fields.
+        defaults = {
+            "scope_role": Value("", output_field=CharField()),
+            "scope_path": Value(None, output_field=CharField()),
+            "scope_number": Value(None, output_field=BigIntegerField()),
+        }
+        defaults.update({f"scope_{name}": value for name, value in columns.items()})
+        return (
+            queryset.order_by()
+            .annotate(scope_kind=Value(kind, output_field=CharField()), **defaults)
+            .values_list("scope_kind", "scope_role", "scope_path", "scope_number")
+        )
+
+    roles = rows(
+        RoleAssignment.objects.filter(user=user).filter(
+            Q(unit__isnull=True) | Q(unit__active=True)
+        ),
+        "role",
+        role=F("role"),
+        path=F("unit__path"),
+    )
+    committees = rows(
+        MedMembership.objects.filter(user=user, committee__active=True),
+        "med",
+        path=F("committee__covers__path"),
+        number=F("committee_id"),
+    )
+    communities = rows(
+        LeadershipCommunity.objects.filter(members=user), "community", number=F("pk")
+    )
+    if not user.home_unit_id:
+        return roles.union(committees, communities, all=True)
+    home = rows(OrgUnit.objects.filter(pk=user.home_unit_id, active=True), "home", path=F("path"))
+    return roles.union(committees, communities, home, all=True)
+
+
 def scope_of(user: AnyUser) -> Scope:
     """The user's scope, cached on the user object for the rest of the request."""
     if not user.is_authenticated or not user.is_active:
@@ -90,35 +135,29 @@ def scope_of(user: AnyUser) -> Scope:
     hr_paths: list[str] = []
     leader_paths: list[str] = []
     politician = False
-    assignments = RoleAssignment.objects.filter(user=user).filter(
-        Q(unit__isnull=True) | Q(unit__active=True)
-    )
-    for role, path in assignments.values_list("role", "unit__path"):
-        if role == RoleAssignment.Role.HR:
-            if path is None:
-                hr_all = True
-            else:
-                hr_paths.append(path)
-        elif role == RoleAssignment.Role.LEADER:
-            leader_paths.append(path)
-        elif role == RoleAssignment.Role.POLITICIAN:
-            politician = True
     committee_ids: set[int] = set()
     med_paths: list[str] = []
-    memberships = MedMembership.objects.filter(user=user, committee__active=True).values_list(
-        "committee_id", "committee__covers__path"
-    )
-    for committee_id, path in memberships:
-        committee_ids.add(committee_id)
-        if path is not None:
-            med_paths.append(path)
+    community_ids: set[int] = set()
     home_unit_path = None
-    if user.home_unit_id:
-        home_unit_path = (
-            OrgUnit.objects.filter(pk=user.home_unit_id, active=True)
-            .values_list("path", flat=True)
-            .first()
-        )
+    for kind, role, path, number in _scope_rows(user):
+        if kind == "role":
+            if role == RoleAssignment.Role.HR:
+                if path is None:
+                    hr_all = True
+                else:
+                    hr_paths.append(path)
+            elif role == RoleAssignment.Role.LEADER:
+                leader_paths.append(path)
+            elif role == RoleAssignment.Role.POLITICIAN:
+                politician = True
+        elif kind == "med":
+            committee_ids.add(number)
+            if path is not None:
+                med_paths.append(path)
+        elif kind == "community":
+            community_ids.add(number)
+        elif kind == "home":
+            home_unit_path = path
     scope = Scope(
         authenticated=True,
         hr_all=hr_all,
@@ -128,9 +167,15 @@ def scope_of(user: AnyUser) -> Scope:
         med_committee_ids=frozenset(committee_ids),
         politician=politician,
         home_unit_path=home_unit_path,
+        community_ids=frozenset(community_ids),
     )
     setattr(user, _CACHE_ATTRIBUTE, scope)
     return scope
+
+
+def remember_scope(user: AnyUser, scope: Scope) -> None:
+    """Give a user object a scope already resolved (organisation.principal keeps them)."""
+    setattr(user, _CACHE_ATTRIBUTE, scope)
 
 
 def forget_scope(user: AnyUser) -> None:
@@ -365,7 +410,7 @@ def can_view_community(user: AnyUser, community: object) -> bool:
 
 def can_browse_communities(user: AnyUser) -> bool:
     scope = scope_of(user)
-    return scope.authenticated and (scope.is_hr or user.leadership_communities.exists())
+    return scope.authenticated and (scope.is_hr or bool(scope.community_ids))
 
 
 def dialogue_inputs_filter(user: AnyUser) -> Q:

@@ -11,5 +11,6 @@ class OrganisationConfig(AppConfig):
 
     def ready(self) -> None:
         # The menu items register themselves; the audit module connects its mirror of the
-        # Django admin's change log, the middleware module its sign-in clock.
-        from organisation import audit, middleware, navigation  # noqa: F401
+        # Django admin's change log, the middleware module its sign-in clock, the principal
+        # module the signals that tell every process the organisation changed.
+        from organisation import audit, middleware, navigation, principal  # noqa: F401

@@ -24,6 +24,7 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.db.models import ProtectedError, Q
 
+from organisation import principal
 from organisation.models import (
     ImportBatch,
     LeadershipCommunity,
@@ -432,6 +433,7 @@ class _Builder:
                 ]
             )
         MedMembership.objects.bulk_create(self.memberships, batch_size=BATCH_SIZE)
+        principal.changed()  # bulk writes send no signals
         return DemoSummary(
             units=len(self.units),
             depth=max(unit.row.depth for unit in self.units) - root.row.depth + 1,

@@ -34,7 +34,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 # decode_upload and RowError are part of this module's interface (forms, command, services).
-from organisation import csvfiles
+from organisation import csvfiles, principal
 from organisation.csvfiles import RowError, decode_upload  # noqa: F401
 from organisation.models import MedCommittee, MedMembership, OrgUnit, RoleAssignment, User
 
@@ -1082,6 +1082,8 @@ def apply_plan(plan: dict[str, Any]) -> None:
         for section in SECTIONS:
             if section in plan:
                 APPLIERS[section](plan[section])
+        # Bulk writes and tree moves send no signals: say so for the cached users and scopes.
+        principal.changed()
 
 
 # --- Presenting -----------------------------------------------------------------------------

@@ -15,10 +15,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models.signals import post_delete, post_save
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from organisation import access
+from organisation import access, principal, versions
 from organisation.access import AnyUser
 from organisation.models import OrgUnit, minimal_prefixes, subtree_q
 from socialkapital.models import Dimension, Invitation, Response, Result, SurveyRound
@@ -346,11 +347,22 @@ class RoundsState:
     any_open: bool
 
 
-def rounds_state() -> RoundsState:
-    """Every round's status, results version, name, dates and scope, in one small query (a
-    municipality holds a few rounds a year). The index reads it on each request and keys its
-    cached page parts on its digest: a new round, a status, a rename or a new results version
-    renders them again, and nothing else has to be read before the cache is asked."""
+ROUNDS_VERSION = "survey_rounds"
+
+
+def _on_round_change(**kwargs: object) -> None:
+    versions.changed(ROUNDS_VERSION)
+
+
+post_save.connect(_on_round_change, sender=SurveyRound, dispatch_uid="sk.rounds.save")
+post_delete.connect(_on_round_change, sender=SurveyRound, dispatch_uid="sk.rounds.delete")
+
+# The last rounds state this process read, with the versions it was read under.
+_rounds_state_memo: list[tuple[tuple[str, str], RoundsState]] = []
+versions.on_change(ROUNDS_VERSION, _rounds_state_memo.clear)
+
+
+def _read_rounds_state() -> RoundsState:
     rows = list(
         SurveyRound.objects.order_by("pk").values_list(
             "pk",
@@ -375,6 +387,27 @@ def rounds_state() -> RoundsState:
         with_results=with_results,
         any_open=any(row[1] == SurveyRound.Status.OPEN for row in rows),
     )
+
+
+def rounds_state(current: dict[str, str | None] | None = None) -> RoundsState:
+    """Every round's status, results version, name, dates and scope (a municipality holds a
+    few rounds a year). The index keys its cached page parts on its digest: a new round, a
+    status, a rename or a new results version renders them again.
+
+    Read from the database only when the rounds (any save of a round, which aggregation does
+    when it commits a new results version) or the organisation (the scope's name and path)
+    changed since this process last read it; `current` is `versions.read(ROUNDS_VERSION,
+    principal.UNITS_VERSION)` when the caller has it already."""
+    if current is None:
+        current = versions.read(ROUNDS_VERSION, principal.UNITS_VERSION)
+    key = (current.get(ROUNDS_VERSION), current.get(principal.UNITS_VERSION))
+    if None in key:
+        return _read_rounds_state()
+    if _rounds_state_memo and _rounds_state_memo[0][0] == key:
+        return _rounds_state_memo[0][1]
+    state = _read_rounds_state()
+    _rounds_state_memo[:] = [(key, state)]
+    return state
 
 
 # --- The leader's heatmap (the index page) ----------------------------------------------------

@@ -7,9 +7,11 @@ and access codes in invitation_views.py.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import secrets
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,6 +24,7 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Exists, OuterRef
 from django.http import Http404, HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
@@ -30,7 +33,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django.views.decorators.vary import vary_on_headers
 
-from organisation import access
+from organisation import access, principal, versions
 from organisation.access import AnyUser
 from socialkapital import queries, services
 from socialkapital.forms import ComposeForm, RoundForm, RoundStatusForm
@@ -66,12 +69,12 @@ def _add_errors(form: forms.Form, error: ValidationError, prefix: str = "") -> N
 
 # The index is the busiest results page (DESIGN.md, "Performance targets"). What it shows below
 # the menu depends only on what the user may see (their results scope), the rounds and their
-# results versions, and the round, sort, level and language asked for. It is rendered once per
-# such combination, without the request (so nothing about who the user is can get into it),
-# and then served from the cache; a request reads the user's scope and one small query on the
-# rounds (queries.rounds_state) before it asks. The key holds every round's results version,
-# read from the database on each request, so a new aggregation is shown as soon as it commits.
-# Kept this long at most: a renamed or moved unit shows as it was until then.
+# results versions, the organisation (names and places of units), and the round, sort, level and
+# language asked for. It is rendered once per such combination, without the request (so nothing
+# about who the user is can get into it), and then served from memory or the shared cache. A
+# request reads two versions from the cache (rounds, organisation: organisation/versions.py) and
+# the user's scope (kept in memory under the organisation version) before it asks, so a new
+# aggregation, a renamed unit or a changed role is shown as soon as it commits.
 PAGE_CACHE_SECONDS = 10 * 60
 # Response rates of an open round move with each answer (counts only, DESIGN.md allows them
 # live): a page showing one is kept this long.
@@ -85,25 +88,32 @@ class _IndexRequest:
     made-up parameter can neither reach another page nor fill the cache."""
 
     state: queries.RoundsState
+    units_version: str | None
     runde: str
     sort: str
     level: int | None
 
     @classmethod
     def parse(cls, request: HttpRequest) -> _IndexRequest:
-        state = queries.rounds_state()
+        current = versions.read(queries.ROUNDS_VERSION, principal.UNITS_VERSION)
+        state = queries.rounds_state(current)
         runde = request.GET.get("runde", "")
         return cls(
             state=state,
+            units_version=current[principal.UNITS_VERSION],
             runde=runde if runde in state.with_results else "",
             sort=queries.valid_sort(request.GET.get("sort")),
             level=queries.valid_level(request.GET.get("niveau")),
         )
 
-    def key(self, prefix: str, user: AnyUser) -> str:
+    def key(self, prefix: str, user: AnyUser) -> str | None:
+        """The part's cache key; None when the cache is unreachable (nothing is kept then)."""
+        if self.units_version is None:
+            return None
         parts = (
             queries.results_scope_key(user),
             self.state.digest,
+            self.units_version,
             self.runde,
             self.sort,
             self.level,
@@ -113,52 +123,63 @@ class _IndexRequest:
 
 
 class _LocalCopies:
-    """The last few page parts this process served, each with the stamp it was stored under.
-    A part is several hundred kB: fetching and unpickling it from the shared cache was the
-    largest cost of a warm request. The shared cache stays the authority: a request still reads
-    the part's stamp there (a few bytes), and uses its local copy only when the stamp matches,
-    so a cleared or expired part is never served from memory."""
+    """The last few page parts this process served, each until it expires. A part is several
+    hundred kB: fetching and unpickling it from the shared cache was the largest cost of a warm
+    request. Its key names every version it was rendered from, so a copy is never out of date
+    before it expires (only live response rates age, and those parts expire in seconds)."""
 
     def __init__(self, size: int) -> None:
-        self._copies: OrderedDict[str, tuple[str, bytes]] = OrderedDict()
+        self._copies: OrderedDict[str, tuple[float, bytes]] = OrderedDict()
         self._size = size
         self._lock = threading.Lock()  # gunicorn's threads share the process
 
-    def get(self, key: str, stamp: str) -> bytes | None:
+    def get(self, key: str) -> bytes | None:
         with self._lock:
             found = self._copies.get(key)
-            if found is None or found[0] != stamp:
+            if found is None or found[0] < time.monotonic():
                 return None
             self._copies.move_to_end(key)
             return found[1]
 
-    def put(self, key: str, stamp: str, html: bytes) -> None:
+    def put(self, key: str, timeout: int, html: bytes) -> None:
         with self._lock:
-            self._copies[key] = (stamp, html)
+            self._copies[key] = (time.monotonic() + timeout, html)
             self._copies.move_to_end(key)
             while len(self._copies) > self._size:
                 self._copies.popitem(last=False)
 
+    def clear(self) -> None:
+        with self._lock:
+            self._copies.clear()
+
 
 _local_copies = _LocalCopies(size=16)
+versions.on_change(principal.UNITS_VERSION, _local_copies.clear)
 
 
-def _cached_part(key: str, render_part: Callable[[], tuple[bytes, int]]) -> bytes:
-    """A page part from the cache, or rendered by `render_part` (which returns it and how long
-    it may be kept) and stored: the part under `key:html`, a fresh stamp under `key`."""
-    stamp = cache.get(key)
-    if stamp is not None:
-        html = _local_copies.get(key, stamp)
-        if html is None:
-            html = cache.get(f"{key}:html")
-            if html is not None:
-                _local_copies.put(key, stamp, html)
-        if html is not None:
+def _cached_part(key: str | None, render_part: Callable[[], tuple[bytes, int]]) -> bytes:
+    """A page part from memory or the shared cache, or rendered by `render_part` (which returns
+    it and how long it may be kept) and stored in both. Without a key (the cache unreachable)
+    it is rendered for this request only."""
+    if key is None:
+        return render_part()[0]
+    html = _local_copies.get(key)
+    if html is not None:
+        return html
+    try:
+        found = cache.get(key)
+    except Exception:
+        return render_part()[0]
+    if found is not None:
+        html, expires = found
+        remaining = int(expires - time.time())
+        if remaining > 0:
+            _local_copies.put(key, remaining, html)
             return html
     html, timeout = render_part()
-    stamp = secrets.token_hex(8)
-    cache.set_many({f"{key}:html": html, key: stamp}, timeout)
-    _local_copies.put(key, stamp, html)
+    with contextlib.suppress(Exception):
+        cache.set(key, (html, time.time() + timeout), timeout)
+    _local_copies.put(key, timeout, html)
     return html
 
 
@@ -203,18 +224,64 @@ def _index_content(user: AnyUser, asked: _IndexRequest) -> bytes:
     return _cached_part(asked.key("sk-index", user), render_part)
 
 
-def _page_around(
-    request: HttpRequest, template: str, content: bytes, context: dict[str, Any]
-) -> HttpResponse:
-    """The page (menu, user, CSRF token: rendered for this request) around cached content.
-    The content is several hundred kB: it goes in as bytes, where the page has a placeholder
-    nobody else can know, instead of through the template engine and a second encoding."""
-    placeholder = f"<!--{secrets.token_hex(16)}-->"
-    context = {**context, "content_html": mark_safe(placeholder)}  # noqa: S308
-    response = render(request, template, context)
-    before, after = response.content.split(placeholder.encode(), 1)
-    response.content = b"".join((before, content, after))
-    return response
+# The page around the index's content (menu, user name, language switch, CSRF token) is kept
+# per user, organisation version, language and address, with stand-ins for what must be new on
+# every response: the content (hundreds of kB, inserted as bytes) and the CSRF token (Django
+# masks it anew for each response). The stand-ins are random per process, so nothing a user
+# typed can match them.
+_CONTENT_STAND_IN = f"<!--{secrets.token_hex(16)}-->"
+_CSRF_STAND_IN = f"csrf{secrets.token_hex(16)}"
+_frames = _LocalCopies(size=512)
+versions.on_change(principal.VERSION, _frames.clear)
+FRAME_SECONDS = 10 * 60
+
+
+def _has_messages(request: HttpRequest) -> bool:
+    """Whether a message waits to be shown (then the page is rendered whole). Asked without
+    reading them, which would mark them shown."""
+    return len(messages.get_messages(request)) > 0
+
+
+def _frame(request: HttpRequest, template: str) -> tuple[bytes, bytes]:
+    """The page before and after the content, with the CSRF stand-in, from memory or rendered."""
+    organisation_version = versions.read(principal.VERSION)[principal.VERSION]
+    key = None
+    if organisation_version is not None and not _has_messages(request):
+        key = repr(
+            (
+                template,
+                request.user.pk,
+                organisation_version,
+                get_language(),
+                request.get_full_path(),
+            )
+        )
+        found = _frames.get(key)
+        if found is not None:
+            before, _, after = found.partition(_CONTENT_STAND_IN.encode())
+            return before, after
+    context = {"content_html": mark_safe(_CONTENT_STAND_IN), "csrf_token": _CSRF_STAND_IN}  # noqa: S308
+    html = render_to_string(template, context, request=request).encode()
+    if key is not None:
+        _frames.put(key, FRAME_SECONDS, html)
+    before, _, after = html.partition(_CONTENT_STAND_IN.encode())
+    return before, after
+
+
+def _page_around(request: HttpRequest, template: str, content: bytes) -> HttpResponse:
+    """The page (menu, user, CSRF token) around cached content. The content is several hundred
+    kB: it goes in as bytes, not through the template engine and a second encoding."""
+    before, after = _frame(request, template)
+    token = get_token(request).encode()
+    return HttpResponse(
+        b"".join(
+            (
+                before.replace(_CSRF_STAND_IN.encode(), token),
+                content,
+                after.replace(_CSRF_STAND_IN.encode(), token),
+            )
+        )
+    )
 
 
 @login_required
@@ -230,7 +297,7 @@ def index(request: HttpRequest) -> HttpResponse:
         if heatmap_html:
             return HttpResponse(heatmap_html)
     content = _index_content(request.user, asked)
-    return _page_around(request, "socialkapital/index.html", content, {})
+    return _page_around(request, "socialkapital/index.html", content)
 
 
 # --- Rounds ----------------------------------------------------------------------------------

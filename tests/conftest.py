@@ -142,6 +142,16 @@ def need_service(reason: str) -> None:
 
 
 @pytest.fixture(autouse=True)
+def fresh_versions() -> None:
+    """Users, scopes and rounds are kept per process under versions in the cache; a test's
+    rolled-back transaction changes the data behind them without a signal, so each test starts
+    with new versions and nothing kept."""
+    from organisation import versions
+
+    versions.reset()
+
+
+@pytest.fixture(autouse=True)
 def fresh_questionnaire_cache() -> None:
     """Answering keeps each questionnaire version's items per process (they never change in
     production); test databases reuse ids after a rollback, so each test starts without it."""

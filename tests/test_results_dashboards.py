@@ -7,18 +7,21 @@ import re
 from types import SimpleNamespace
 
 import pytest
+from django.contrib.messages import constants
+from django.contrib.messages.storage.base import Message
+from django.contrib.messages.storage.cookie import CookieStorage
 from django.core.cache import cache
-from django.test import RequestFactory
+from django.test import Client, RequestFactory
 from django.urls import reverse
 from django.utils import timezone
 
 from kerneopgaver.models import Contribution, CoreTask
-from organisation.models import User
+from organisation.models import RoleAssignment, User
 from organisation.navigation import items_for
 from socialkapital import queries
 from socialkapital.hub_panel import core_task_results_panel
 from socialkapital.services.aggregation import aggregate_round
-from tests.factories import UserFactory, add_responses, closed_round
+from tests.factories import UserFactory, add_responses, assign, closed_round
 
 pytestmark = pytest.mark.django_db
 
@@ -352,6 +355,42 @@ def test_a_page_is_not_served_from_memory_once_the_shared_cache_dropped_it(
     html = index_page(client)
     assert "Mælkevejen" in html
     assert "Solsikken" not in html
+
+
+def test_two_leaders_of_the_same_area_each_see_their_own_name(org, leader, results):
+    colleague = UserFactory(username="leder-2", name="Lise Ledersen", home_unit=org.nord)
+    assign(colleague, RoleAssignment.Role.LEADER, org.nord)
+    first, second = Client(), Client()
+    first.force_login(leader)
+    second.force_login(colleague)
+    for _ in range(2):  # the second time both come from memory
+        mine, theirs = index_page(first), index_page(second)
+        assert "Lars Leder" in mine
+        assert "Lise Ledersen" not in mine
+        assert "Lise Ledersen" in theirs
+        assert "Lars Leder" not in theirs
+
+
+def test_a_waiting_message_is_shown_on_the_index(org, leader, results, client_for):
+    client = client_for(leader)
+    index_page(client)  # the page around the content is now kept
+    storage = CookieStorage(RequestFactory().get("/"))
+    client.cookies["messages"] = storage._encode([Message(constants.SUCCESS, "Handlingen er gemt")])
+    assert "Handlingen er gemt" in index_page(client)
+    assert "Handlingen er gemt" not in index_page(client)  # shown once
+
+
+def test_every_index_response_carries_a_working_csrf_token(org, leader, results):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(leader)
+    tokens = []
+    for _ in range(2):
+        html = index_page(client)
+        tokens.append(re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1))
+        assert f'"X-CSRFToken": "{tokens[-1]}"' in html
+    assert tokens[0] != tokens[1]  # masked anew for each response
+    response = client.post(reverse("logout"), {"csrfmiddlewaretoken": tokens[1]})
+    assert response.status_code == 302  # signed out: the token was accepted
 
 
 def test_the_page_around_the_cached_content_is_the_users_own(org, leader, results, client_for):
