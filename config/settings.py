@@ -203,6 +203,12 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "socialkapital.reconcile_results",
         "schedule": crontab(minute="*/10"),
     },
+    # Invitations of a round that opened while the broker was down were never enqueued; every
+    # ten minutes they are (only for rounds where none went out: failures are not retried here).
+    "reconcile-survey-invitations": {
+        "task": "socialkapital.reconcile_invitations",
+        "schedule": crontab(minute="5-59/10"),
+    },
     # Owners of overdue open actions get a reminder, at most one a week each (the task marks
     # the week per owner in the cache). Weekday mornings, after the survey reminders.
     "remind-overdue-actions": {

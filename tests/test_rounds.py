@@ -8,6 +8,7 @@ from unittest import mock
 
 import pytest
 from django.apps import apps as django_apps
+from django.core import mail
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
@@ -413,3 +414,32 @@ def test_a_leader_in_the_round_gets_the_access_code_link_but_not_reminders(
     page = client_for(leader).get(f"/socialkapital/runder/{survey_round.pk}/").content.decode()
     assert f"/socialkapital/runder/{survey_round.pk}/koder/" in page
     assert "/paamindelser/" not in page
+
+
+def test_a_round_opened_while_the_broker_is_down_sends_its_invitations_once_it_is_back(
+    org, staff, django_capture_on_commit_callbacks, caplog
+) -> None:
+    from kombu.exceptions import OperationalError
+
+    from socialkapital.services import invitations
+    from socialkapital.tasks.invitations import reconcile_invitations
+
+    survey_round = make_round(org.nord)
+    broker_down = mock.patch(f"{TASK}.delay", side_effect=OperationalError("connection refused"))
+    with broker_down, django_capture_on_commit_callbacks(execute=True):
+        services.round_open(survey_round=survey_round)  # no error for HR: it is open
+    survey_round.refresh_from_db()
+    assert survey_round.status == SurveyRound.Status.OPEN
+    assert "not enqueued" in caplog.text
+    assert not mail.outbox
+    # Too early for the reconciler: the enqueuing may still be on its way.
+    assert invitations.rounds_with_lost_invitations() == []
+    later = timezone.now() + invitations.INVITATIONS_LOST_AFTER + datetime.timedelta(minutes=1)
+    assert invitations.rounds_with_lost_invitations(now=later) == [survey_round.pk]
+    with mock.patch("django.utils.timezone.now", return_value=later):
+        assert reconcile_invitations.delay().get() == [survey_round.pk]
+    assert sorted(message.to[0] for message in mail.outbox) == sorted(
+        person.email for person in staff["invited"] if person.email
+    )
+    # Once some went out, the round is not the reconciler's any more.
+    assert invitations.rounds_with_lost_invitations(now=later) == []

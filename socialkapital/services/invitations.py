@@ -20,7 +20,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -117,6 +117,30 @@ def invitation_ids_to_send(*, round_id: int) -> list[int]:
     return list(
         Invitation.objects.filter(round_id=round_id, sent_at__isnull=True)
         .exclude(email="")
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
+# A round whose invitations are still all unsent this long after opening lost its enqueuing
+# (the broker was down when it opened): the reconciler enqueues them again.
+INVITATIONS_LOST_AFTER = datetime.timedelta(minutes=10)
+
+
+def rounds_with_lost_invitations(*, now: datetime.datetime | None = None) -> list[int]:
+    """Open rounds, opened more than INVITATIONS_LOST_AFTER ago, with invitations to e-mail of
+    which none has been sent. A round where some went out is left alone: its unsent ones are
+    failures the sending task has reported, not lost work, and retrying them every few minutes
+    would only repeat the failure."""
+    now = now or timezone.now()
+    unsent = Invitation.objects.filter(round=OuterRef("pk"), sent_at__isnull=True).exclude(
+        email=""
+    )
+    sent = Invitation.objects.filter(round=OuterRef("pk"), sent_at__isnull=False)
+    return list(
+        SurveyRound.objects.open()
+        .filter(opened_at__lte=now - INVITATIONS_LOST_AFTER)
+        .filter(Exists(unsent), ~Exists(sent))
         .order_by("pk")
         .values_list("pk", flat=True)
     )

@@ -201,9 +201,21 @@ def _locked(survey_round: SurveyRound, action: str) -> SurveyRound:
 def _enqueue_invitations(round_id: int) -> None:
     # Imported here so that this module does not depend on the invitations module at import
     # time (it is written alongside, and it imports the services).
+    from kombu.exceptions import OperationalError as BrokerUnavailable
+
     from socialkapital.tasks.invitations import send_round_invitations
 
-    send_round_invitations.delay(round_id)
+    try:
+        send_round_invitations.delay(round_id)
+    except BrokerUnavailable as error:
+        # The round is open (committed) whether or not the broker answers; the invitation
+        # reconciler (every ten minutes) enqueues them once it is back.
+        logging.getLogger(__name__).warning(
+            "invitations of round %s not enqueued, broker unavailable (%s); the reconciler "
+            "will enqueue them",
+            round_id,
+            error.__class__.__name__,
+        )
 
 
 @transaction.atomic

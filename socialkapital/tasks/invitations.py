@@ -92,6 +92,19 @@ def send_round_invitations(self: Task, round_id: int) -> int:
     return len(ids)
 
 
+@shared_task(name="socialkapital.reconcile_invitations", **_ENQUEUING_OPTIONS)
+def reconcile_invitations(self: Task) -> list[int]:
+    """Scheduled (CELERY_BEAT_SCHEDULE): enqueue the invitations of every open round whose
+    invitations were never enqueued (the broker was down when it opened)."""
+    try:
+        lost = service.rounds_with_lost_invitations()
+    except DatabaseError as exc:
+        raise self.retry(exc=exc, countdown=FIRST_RETRY_SECONDS * 2**self.request.retries) from exc
+    for round_id in lost:
+        send_round_invitations.delay(round_id)
+    return lost
+
+
 @shared_task(name="socialkapital.send_due_reminders", **_ENQUEUING_OPTIONS)
 def send_due_reminders(self: Task) -> int:
     """Scheduled (CELERY_BEAT_SCHEDULE): enqueue a reminder for everyone due one. Running it
