@@ -39,8 +39,9 @@ max_requests_jitter = 200
 accesslog = "-"
 access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms'
 
-# The access log prints each request line: mask survey tokens (/socialkapital/svar/<token>/)
-# and access codes (?kode=...) before they are written (DESIGN.md, anonymity).
+# The access log prints each request line: mask survey tokens (/socialkapital/svar/<token>/),
+# access codes (?kode=...) and calendar secrets (/kalender/<secret>.ics) before they are written
+# (DESIGN.md, anonymity).
 from gunicorn.glogging import Logger  # noqa: E402 - grouped with the only code that uses it
 
 from socialkapital.log_filters import redact  # noqa: E402 - imports nothing from Django

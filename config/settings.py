@@ -8,6 +8,7 @@ Without DEBUG, `SECRET_KEY` is required: production never runs on a default key.
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -52,6 +53,8 @@ INSTALLED_APPS = [
     "axes",
     "csp",
     "mozilla_django_oidc",
+    "rest_framework",
+    "drf_spectacular",
     "organisation",
     "kerneopgaver",
     "styring",
@@ -221,6 +224,86 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "reconcile-value-signals": {
         "task": "styring.reconcile_value_signals",
         "schedule": crontab(minute=20),
+    },
+    # Owners of governance instruments whose review date is near get one e-mail per review date
+    # (the task remembers what it sent). Weekday mornings, after the action reminders.
+    "remind-governance-reviews": {
+        "task": "styring.remind_due_reviews",
+        "schedule": crontab(hour=8, minute=50, day_of_week="mon-fri"),
+    },
+}
+# --- OS2mo ----------------------------------------------------------------------------------
+# The organisation and MED structure can be read from the municipality's OS2mo (GraphQL API,
+# version pinned below, authenticated by client credentials against OS2mo's Keycloak). Switched
+# on by setting OS2MO_URL; the nightly sync then applies the valid changes and reports the rest.
+OS2MO_URL = env_url("OS2MO_URL", schemes={"https", "http"})
+OS2MO_ENABLED = bool(OS2MO_URL)
+OS2MO_GRAPHQL_VERSION = 22
+OS2MO_AUTH_URL = env_url("OS2MO_AUTH_URL", schemes={"https", "http"}) or (
+    f"{OS2MO_URL.rstrip('/')}/auth" if OS2MO_URL else ""
+)
+OS2MO_AUTH_REALM = env_str("OS2MO_AUTH_REALM", "mo")
+OS2MO_CLIENT_ID = env_str("OS2MO_CLIENT_ID", "kerneopgaver")
+OS2MO_CLIENT_SECRET = env_str("OS2MO_CLIENT_SECRET")
+# The root of the line organisation and of the MED organisation in OS2mo (their UUIDs); the MED
+# tree is usually a separate root (an "org_unit_hierarchy" in OS2mo's terms).
+OS2MO_LINE_ROOT = env_str("OS2MO_LINE_ROOT")
+OS2MO_MED_ROOT = env_str("OS2MO_MED_ROOT")
+OS2MO_TIMEOUT_SECONDS = env_int("OS2MO_TIMEOUT_SECONDS", 30, minimum=1)
+if OS2MO_ENABLED:
+    if not OS2MO_CLIENT_SECRET:
+        raise ImproperlyConfigured("OS2MO_CLIENT_SECRET must be set when OS2MO_URL is set.")
+    # Nightly, before anyone signs in and after the session clean-up.
+    CELERY_BEAT_SCHEDULE["sync-os2mo"] = {
+        "task": "organisation.sync_os2mo",
+        "schedule": crontab(hour=2, minute=45),
+    }
+
+# --- Open-data API (Django REST framework) --------------------------------------------------
+# Read-only JSON under /api/: the adopted vision and core tasks for everyone; results and
+# governance for personal API keys (organisation.ApiToken), scoped like the key's user. Rate
+# limits per key or per client address (the cache must be shared: Redis in production).
+API_RATE_ANONYMOUS = env_str("API_RATE_ANONYMOUS", "60/minute")
+API_RATE_TOKEN = env_str("API_RATE_TOKEN", "600/minute")
+for _name, _rate in (
+    ("API_RATE_ANONYMOUS", API_RATE_ANONYMOUS),
+    ("API_RATE_TOKEN", API_RATE_TOKEN),
+):
+    if not re.fullmatch(r"[1-9][0-9]*/(s|sec|second|m|min|minute|h|hour|d|day)", _rate):
+        raise ImproperlyConfigured(
+            f"{_name} must be a number of requests per second, minute, hour or day, such as "
+            f"60/minute; got {_rate!r}."
+        )
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["organisation.api.ApiTokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "organisation.api.AnonymousRateThrottle",
+        "organisation.api.TokenRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {"anonymous": API_RATE_ANONYMOUS, "token": API_RATE_TOKEN},
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    "NUM_PROXIES": None,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Kerneopgaver – open data API",
+    "DESCRIPTION": (
+        "Read-only data of the municipality: the adopted vision and core tasks (public), and "
+        "aggregated social-capital results and governance overviews for personal API keys, "
+        "with the same anonymity rules as every page."
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    # Several models have a "kind" and a "status": each gets a name of its own in the schema.
+    "ENUM_NAME_OVERRIDES": {
+        "IndicatorKindEnum": "kerneopgaver.models.EffectIndicator.Kind",
+        "IndicatorStatusEnum": "kerneopgaver.models.EffectIndicator.Status",
+        "InstrumentKindEnum": "styring.models.Instrument.Kind",
+        "InstrumentStatusEnum": "styring.models.Instrument.Status",
     },
 }
 # A round with at least this many responses is aggregated as a chord of RESULTS_PARTS tasks,
@@ -401,6 +484,8 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         "axes": {"level": "WARNING"},
+        # httpx (the OS2mo client) logs every request at INFO.
+        "httpx": {"level": "WARNING"},
         # The development server logs each request line; route it through the redacting handler.
         "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
     },

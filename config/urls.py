@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from config import health
 from kerneopgaver import views as kerneopgaver_views
+from organisation import calendar_views
 
 admin.site.site_header = _("Core tasks – administration")
 admin.site.site_title = _("Core tasks")
@@ -32,6 +33,9 @@ urlpatterns = [
     path("socialkapital/", include("socialkapital.urls")),
     path("organisation/", include("organisation.urls")),
     path("med/", include("organisation.med_urls")),
+    path("api/", include("config.api_urls")),
+    # A secret, revocable address that calendar programs poll without signing in.
+    path("kalender/<str:token>.ics", calendar_views.feed, name="calendar_feed"),
     path("admin/", admin.site.urls),
 ]
 

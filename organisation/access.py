@@ -26,6 +26,7 @@ from django.db.models import BigIntegerField, CharField, F, Q, QuerySet, Value
 from django.http import Http404
 
 from organisation.models import (
+    ApiToken,
     LeadershipCommunity,
     MedCommittee,
     MedMembership,
@@ -766,3 +767,78 @@ def can_view_value_signals(user: AnyUser, unit: OrgUnit) -> bool:
 def can_view_audit_log(user: AnyUser) -> bool:
     """The audit log of administrative changes and denied access: HR/admin only."""
     return scope_of(user).is_hr
+
+
+# --- Calendar feed (issue 8: due dates and review dates in the user's own calendar) ---------
+# A personal iCalendar address lists dates the user works towards. It never shows more than the
+# pages do (each filter is cut down to what the user may see), and less than everything an HR
+# or top-management scope reaches where that would drown the person's own dates: actions only
+# as owner, leader or MED member, not everything HR maintains.
+
+
+def can_use_calendar_feed(user: AnyUser) -> bool:
+    """Everyone signed in (and active) may make a calendar address for themselves."""
+    return scope_of(user).authenticated
+
+
+def calendar_actions_filter(user: AnyUser) -> Q:
+    """Actions whose due dates go into the user's calendar, as a filter on Action: those they
+    own, those of units in the subtrees they lead, and those of their own MED committees;
+    always within `actions_filter` (what the actions overview shows them)."""
+    scope = scope_of(user)
+    if not scope.authenticated:
+        return Q(pk__in=[])
+    q = Q(owner=user.pk)
+    if scope.leader_paths:
+        q |= subtree_q(scope.leader_paths, field="unit__path")
+    if scope.med_committee_ids:
+        q |= Q(committee__in=sorted(scope.med_committee_ids))
+    return q & actions_filter(user)
+
+
+def calendar_instruments_filter(user: AnyUser) -> Q:
+    """Instruments whose review dates go into the user's calendar, as a filter on Instrument:
+    those they are the named owner of, and those they may edit (`can_edit_instrument`)."""
+    if not scope_of(user).authenticated:
+        return Q(pk__in=[])
+    return Q(owner=user.pk) | instruments_editable_filter(user)
+
+
+# --- Open-data API (issue 8, part 2) -------------------------------------------------------
+# The public part of the API is open data: it shows what a visitor who is not signed in sees on
+# the pages (the adopted vision and the adopted core tasks), to everyone alike, also to a
+# request that brings a key. The rest of the API answers a personal key as its user: every
+# endpoint there asks the same predicates as the page it mirrors (can_browse_results,
+# can_view_governance_overview, can_browse_governance, ...), read at each request.
+
+
+def open_data_core_task_filter() -> Q:
+    """Core tasks the public API shows: those anyone may see without signing in."""
+    return core_task_filter(AnonymousUser())
+
+
+def open_data_vision_filter() -> Q:
+    """Vision versions the public API shows: adopted ones (drafts only for their writers)."""
+    if can_view_vision_draft(AnonymousUser()):
+        return Q()
+    return Q(adopted_on__isnull=False)
+
+
+def can_manage_api_tokens(user: AnyUser) -> bool:
+    """Everyone signed in (and active) may make and revoke keys for themselves."""
+    return scope_of(user).authenticated
+
+
+def api_tokens_filter(user: AnyUser) -> Q:
+    """The keys a user sees and revokes, as a filter on ApiToken: their own, nobody else's."""
+    if not scope_of(user).authenticated:
+        return Q(pk__in=[])
+    return Q(user=user.pk)
+
+
+def get_api_token_or_404(user: AnyUser, pk: int) -> ApiToken:
+    """The user's own key, or 404 both when it does not exist and when it is someone else's."""
+    token = ApiToken.objects.filter(api_tokens_filter(user), pk=pk).first()
+    if token is None:
+        raise Http404("No such API key")
+    return token

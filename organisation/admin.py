@@ -8,8 +8,9 @@ from django.utils.translation import gettext_lazy as _
 from treebeard.admin import TreeAdmin
 from treebeard.forms import movenodeform_factory
 
-from organisation import audit
+from organisation import api_tokens, audit
 from organisation.models import (
+    ApiToken,
     AuditEvent,
     ImportBatch,
     LeadershipCommunity,
@@ -122,6 +123,45 @@ class ImportBatchAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request: object) -> bool:
         return False
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """HR can see every API key (never its secret: only a digest is stored) and revoke one that
+    leaked; keys are made by their owners on their own page."""
+
+    list_display = [
+        "name",
+        "prefix",
+        "user",
+        "created_at",
+        "last_used_at",
+        "expires_at",
+        "revoked_at",
+    ]
+    list_filter = ["revoked_at"]
+    search_fields = ["name", "prefix", "user__name", "user__username"]
+    readonly_fields = [
+        "user",
+        "name",
+        "prefix",
+        "created_at",
+        "last_used_at",
+        "expires_at",
+        "revoked_at",
+    ]
+    exclude = ["digest"]
+    actions = ["revoke"]
+
+    def has_add_permission(self, request: object) -> bool:
+        return False
+
+    @admin.action(description=_("Revoke the selected API keys"))
+    def revoke(self, request: object, queryset: object) -> None:
+        revoked = sum(
+            api_tokens.api_token_revoke(token=token, actor=request.user) for token in queryset
+        )
+        self.message_user(request, _("%(count)s API keys revoked.") % {"count": revoked})
 
 
 @admin.register(AuditEvent)

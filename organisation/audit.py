@@ -47,6 +47,9 @@ ACTIONS: dict[str, Any] = {
     "admin.changed": _("Changed in the admin"),
     "admin.deleted": _("Deleted in the admin"),
     "organisation.imported": _("Organisation import applied"),
+    "organisation.os2mo_synced": _("Organisation synced from OS2mo"),
+    "api_token.created": _("API key created"),
+    "api_token.revoked": _("API key revoked"),
     "round.opened": _("Survey round opened (minimum group size agreed)"),
     "round.closed": _("Survey round closed"),
     "round.extended": _("Survey round extended"),
@@ -78,7 +81,7 @@ FORBIDDEN_DETAILS = frozenset(
 ANONYMOUS_PATHS = re.compile(
     r"^/(?:socialkapital/+(?:svar|kode|besvar|tak)/|styring/+\d+/+vaerdi/)"
 )
-_TOKEN_IN_PATH = re.compile(r"^(/socialkapital/+svar/+)[^/]+")
+_TOKEN_IN_PATH = re.compile(r"^(/socialkapital/+svar/+|/kalender/+)[^/]+")
 MASK = "[skjult]"
 
 # A denied request repeated by the same client on the same path is recorded once a minute, so

@@ -318,8 +318,21 @@ class ImportBatch(models.Model):
         APPLIED = "applied", _("Applied")
         DISCARDED = "discarded", _("Discarded")
 
+    class Source(models.TextChoices):
+        CSV = "csv", _("CSV files")
+        OS2MO = "os2mo", _("OS2mo")
+
+    # Empty for the scheduled OS2mo sync, which nobody uploads.
     uploaded_by = models.ForeignKey(
-        User, verbose_name=_("uploaded by"), on_delete=models.PROTECT, related_name="+"
+        User,
+        verbose_name=_("uploaded by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    source = models.CharField(
+        _("source"), max_length=20, choices=Source.choices, default=Source.CSV
     )
     created_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
     applied_at = models.DateTimeField(_("applied"), null=True, blank=True)
@@ -370,3 +383,52 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.when:%Y-%m-%d %H:%M} {self.action} {self.target}"
+
+
+class ApiToken(models.Model):
+    """A personal key for the open-data API. It sees exactly what its user may see, now: the
+    scope is read from the user's roles at each request, never copied into the token.
+
+    Only a SHA-256 digest of the secret is stored; the secret is shown once, when it is made.
+    """
+
+    user = models.ForeignKey(
+        User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    name = models.CharField(
+        _("name"), max_length=100, help_text=_("What the key is used for, for your own overview.")
+    )
+    # The first characters of the secret, shown so that a key can be recognised in a list.
+    prefix = models.CharField(_("prefix"), max_length=12)
+    digest = models.CharField(_("digest"), max_length=64, unique=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+    expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API key")
+        verbose_name_plural = _("API keys")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+
+class CalendarFeed(models.Model):
+    """A user's secret calendar address (iCalendar) for due dates of actions and review dates of
+    governance. Only a digest of the secret is stored; making a new address revokes the old."""
+
+    user = models.OneToOneField(
+        User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="calendar_feed"
+    )
+    digest = models.CharField(_("digest"), max_length=64, unique=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("calendar address")
+        verbose_name_plural = _("calendar addresses")
+
+    def __str__(self) -> str:
+        return str(self.user)

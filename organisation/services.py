@@ -66,16 +66,35 @@ def import_files_apply(*, files: dict[str, str]) -> ImportCheck:
     return check
 
 
-def import_batch_create(*, uploaded_by: User, files: dict[str, str]) -> ImportBatch:
-    """Keep HR's uploaded files with their preview (or their errors) until HR confirms."""
+def import_batch_create(
+    *,
+    uploaded_by: User | None,
+    files: dict[str, str],
+    source: str = ImportBatch.Source.CSV,
+    reported: dict[str, Any] | None = None,
+) -> ImportBatch:
+    """Keep HR's uploaded files with their preview (or their errors) until HR confirms.
+
+    `reported` is kept in the summary beside the plan: what an OS2mo import left out
+    (`organisation.os2mo.sync`), so that the preview can show it.
+    """
     check = import_files_check(files=files)
     return ImportBatch.objects.create(
         uploaded_by=uploaded_by,
+        source=source,
         files={kind: text for kind, text in files.items() if text},
         status=ImportBatch.Status.PREVIEWED if check.valid else ImportBatch.Status.INVALID,
         plan_digest=check.digest,
-        summary=check.summary(),
+        summary={**check.summary(), **(reported or {})},
     )
+
+
+# Summary keys that describe the source rather than the plan; a new plan keeps them.
+REPORTED_KEYS = ("problems", "problem_count")
+
+
+def _reported(summary: dict[str, Any]) -> dict[str, Any]:
+    return {key: summary[key] for key in REPORTED_KEYS if key in summary}
 
 
 class ApplyOutcome(enum.Enum):
@@ -100,12 +119,12 @@ def import_batch_apply(*, batch: ImportBatch, applied_by: User) -> ApplyOutcome:
         check = import_files_check(files=batch.files)
         if not check.valid:
             batch.status = ImportBatch.Status.INVALID
-            batch.summary = check.summary()
+            batch.summary = {**check.summary(), **_reported(batch.summary)}
             batch.plan_digest = ""
             batch.save(update_fields=["status", "summary", "plan_digest"])
             return ApplyOutcome.INVALID
         if check.digest != batch.plan_digest:
-            batch.summary = check.summary()
+            batch.summary = {**check.summary(), **_reported(batch.summary)}
             batch.plan_digest = check.digest
             batch.save(update_fields=["summary", "plan_digest"])
             return ApplyOutcome.PLAN_CHANGED
@@ -118,7 +137,7 @@ def import_batch_apply(*, batch: ImportBatch, applied_by: User) -> ApplyOutcome:
             actor=applied_by,
             action="organisation.imported",
             target=batch,
-            details=importer.plan_counts(check.plan),
+            details={"source": batch.source, **importer.plan_counts(check.plan)},
         )
     logger.info(
         "Organisation import %s applied by %s: %s",

@@ -76,3 +76,37 @@ def clear_expired_sessions(self: Task) -> dict[str, Any]:
         "expired_login_attempts_removed": attempts,
         "denied_access_addresses_removed": addresses,
     }
+
+
+# --- OS2mo ----------------------------------------------------------------------------------
+
+
+@shared_task(
+    name="organisation.sync_os2mo",
+    bind=True,
+    max_retries=_MAX_RETRIES,
+    # The sync compares OS2mo with the database and applies the difference in one transaction:
+    # running it twice, or again after a crash, changes nothing more.
+    acks_late=True,
+    soft_time_limit=1500,
+    time_limit=1800,
+)
+def sync_os2mo(self: Task) -> dict[str, Any]:
+    """Apply OS2mo's organisation and MED structure (scheduled nightly when OS2MO_URL is set).
+    What OS2mo got wrong is reported on the OS2mo page; a failed read changes nothing."""
+    from organisation.os2mo import sync
+
+    if not settings.OS2MO_ENABLED:
+        logger.info("sync_os2mo: OS2mo is not set up (OS2MO_URL); nothing to do")
+        return {"skipped": True}
+    try:
+        batch = sync.sync()
+    except DatabaseError as exc:
+        countdown = _FIRST_RETRY_SECONDS * 2**self.request.retries
+        logger.warning("sync_os2mo failed, retrying in %ss: %s", countdown, exc)
+        raise self.retry(exc=exc, countdown=countdown) from exc
+    return {
+        "batch": batch.pk,
+        "status": batch.status,
+        "problems": batch.summary.get("problem_count", 0),
+    }

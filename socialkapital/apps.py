@@ -10,8 +10,10 @@ class SocialkapitalConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        # Menu items, the demo extension and the log filter register themselves when imported.
+        # Menu items, calendar events, the demo extension and the log filter register themselves
+        # when imported.
         from socialkapital import (  # noqa: F401
+            calendar_events,
             committee_panels,
             demo,
             dialogue_panels,

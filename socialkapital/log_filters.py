@@ -1,9 +1,10 @@
-"""Keep survey tokens and access codes out of every log line.
+"""Keep survey tokens, access codes and calendar secrets out of every log line.
 
-A personal survey link carries its token in the path (/socialkapital/svar/<token>/) and a
-printed slip's QR code carries its access code in the query (?kode=...). Request logs, error
+A personal survey link carries its token in the path (/socialkapital/svar/<token>/), a
+printed slip's QR code carries its access code in the query (?kode=...), and a personal
+calendar address its secret in the path (/kalender/<secret>.ics). Request logs, error
 reports and the development server print paths, so every log record goes through this filter,
-which masks both before any handler writes them. The same `redact` serves gunicorn's access log
+which masks them before any handler writes them. The same `redact` serves gunicorn's access log
 (config/gunicorn.py). Percent-encoded forms are masked too: a path can travel inside another
 URL's query, as in a sign-in link's ?next=.
 """
@@ -24,6 +25,12 @@ _PATTERNS = (
         re.compile(r"(%2Fsocialkapital(?:%2F)+svar(?:%2F)+)(?:(?!%2F)[^\s\"'&#])+", re.IGNORECASE),
         rf"\1{MASK}",
     ),
+    # The secret of a personal calendar address (organisation/calendar.py), plain or encoded.
+    (re.compile(r"(/kalender/+)[^/\s\"'?#&]+", re.IGNORECASE), rf"\1{MASK}"),
+    (
+        re.compile(r"(%2Fkalender(?:%2F)+)(?:(?!%2F)[^\s\"'&#])+", re.IGNORECASE),
+        rf"\1{MASK}",
+    ),
     # The code (or a token) in a query: ?kode=..., also inside an encoded ?next= (%3F, %3D).
     # A bare query string (gunicorn's %(q)s, QUERY_STRING) starts without "?".
     (re.compile(r"((?<![\w%-])(?:kode|code|token)=)[^&\s\"'#]+", re.IGNORECASE), rf"\1{MASK}"),
@@ -35,7 +42,7 @@ _PATTERNS = (
 
 
 def redact(text: str) -> str:
-    """The text with every survey token and access code masked."""
+    """The text with every survey token, access code and calendar secret masked."""
     for pattern, replacement in _PATTERNS:
         text = pattern.sub(replacement, text)
     return text

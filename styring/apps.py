@@ -10,8 +10,10 @@ class StyringConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        # Menu items, page panels and the demo extension register themselves when imported.
+        # Menu items, page panels, calendar events and the demo extension register themselves
+        # when imported.
         from styring import (  # noqa: F401
+            calendar_events,
             decision_panels,
             demo,
             hub_panel,

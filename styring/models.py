@@ -107,6 +107,8 @@ class Instrument(models.Model):
         validators=[MaxValueValidator(MAX_MINUTES_PER_MONTH)],
     )
     review_on = models.DateField(_("review date"), null=True, blank=True)
+    # The review date the owner was last reminded of by e-mail, so each date is reminded once.
+    review_reminded_for = models.DateField(_("review reminder sent for"), null=True, blank=True)
     status = models.CharField(
         _("status"), max_length=20, choices=Status.choices, default=Status.PROPOSED
     )

@@ -1,4 +1,5 @@
-"""Aggregation of value signals (services/signal_aggregation.py), as Celery tasks.
+"""Aggregation of value signals (services/signal_aggregation.py) and review reminders
+(services/reminders.py), as Celery tasks.
 
 - `aggregate_value_signals(period)`: aggregates one ended quarter.
 - `reconcile_value_signals()`: on the beat schedule (hourly); enqueues every ended quarter
@@ -10,16 +11,26 @@ when the same rows are there), so acks_late is safe: a worker killed midway leav
 and the task runs again elsewhere. A database that restarts gives an OperationalError or
 InterfaceError: the task retries with exponential backoff, up to a maximum, after which the
 next reconciliation picks the period up again.
+
+- `remind_due_reviews()`: on the beat schedule (weekday mornings); enqueues one reminder per
+  owner of instruments whose review date is near or passed and not yet reminded of.
+- `remind_review_owner(owner_id, today)`: e-mails one owner. Idempotent: the review date
+  reminded of is claimed in the sending's transaction, so a task delivered twice sends once.
+  SMTP errors are retried with exponential backoff (1, 2, 4, 8, 16 minutes), at most
+  `_MAIL_MAX_RETRIES` times; an owner still not reached is picked up by the next day's run.
 """
 
 from __future__ import annotations
 
+import datetime
 import logging
+from smtplib import SMTPException
 
 from celery import Task, shared_task
-from django.db import InterfaceError, OperationalError, close_old_connections
+from django.db import DatabaseError, InterfaceError, OperationalError, close_old_connections
+from django.utils import timezone
 
-from styring.services import signal_aggregation
+from styring.services import reminders, signal_aggregation
 
 logger = logging.getLogger(__name__)
 
@@ -72,3 +83,54 @@ def reconcile_value_signals(self: Task) -> dict[str, list[str]]:
     for period in needing:
         aggregate_value_signals.delay(period)
     return {"enqueued": needing}
+
+
+# --- Review reminders -----------------------------------------------------------------------
+
+# An unreachable mail server is usually back within the hour: 1, 2, 4, 8 and 16 minutes.
+_MAIL_MAX_RETRIES = 5
+_MAIL_FIRST_RETRY_SECONDS = 60
+
+
+@shared_task(
+    bind=True,
+    name="styring.remind_review_owner",
+    # Idempotent (the claim and the sending share a transaction), so a lost worker's task runs
+    # again elsewhere.
+    acks_late=True,
+    max_retries=_MAIL_MAX_RETRIES,
+    # One SMTP conversation; EMAIL_TIMEOUT is 10 s.
+    soft_time_limit=60,
+    time_limit=90,
+)
+def remind_review_owner(self: Task, owner_id: int, today: str) -> bool:
+    """E-mail one owner the review dates they have not been reminded of."""
+    try:
+        return reminders.review_reminder_send(
+            owner_id=owner_id, today=datetime.date.fromisoformat(today)
+        )
+    except (SMTPException, OSError, DatabaseError) as exc:
+        close_old_connections()
+        countdown = _MAIL_FIRST_RETRY_SECONDS * 2**self.request.retries
+        raise self.retry(exc=exc, countdown=countdown) from exc
+
+
+@shared_task(
+    bind=True,
+    name="styring.remind_due_reviews",
+    acks_late=True,
+    max_retries=_MAX_RETRIES,
+    soft_time_limit=4 * 60,
+    time_limit=5 * 60,
+)
+def remind_due_reviews(self: Task) -> int:
+    """Scheduled: enqueue a reminder for each owner to remind. Running it twice is harmless:
+    each reminder claims its review dates before it sends."""
+    today = timezone.localdate()
+    try:
+        owner_ids = reminders.review_reminder_owner_ids(today=today)
+    except _DATABASE_ERRORS as exc:
+        _retry(self, exc)
+    for owner_id in owner_ids:
+        remind_review_owner.delay(owner_id, today.isoformat())
+    return len(owner_ids)

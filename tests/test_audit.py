@@ -364,3 +364,12 @@ def test_audit_events_are_read_only_in_the_django_admin(org) -> None:
     delete = client.post(f"/admin/organisation/auditevent/{denied.pk}/delete/", {"post": "yes"})
     assert delete.status_code == 403
     assert AuditEvent.objects.filter(pk=denied.pk).exists()
+
+
+def test_a_refused_post_to_a_calendar_link_does_not_record_its_secret(employee: User) -> None:
+    client = Client(enforce_csrf_checks=True)
+    secret = "calendar-secret-" + "q" * 30
+    assert client.post(f"/kalender/{secret}.ics", REMOTE_ADDR="10.9.9.8").status_code == 403
+    denied = AuditEvent.objects.get(action=audit.DENIED)
+    assert secret not in denied.target
+    assert denied.target == "/kalender/[skjult]"

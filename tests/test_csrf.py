@@ -16,6 +16,8 @@ from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
 from django.middleware.csrf import _get_new_csrf_string
 from django.test import Client, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from rest_framework.authentication import SessionAuthentication
+from rest_framework.views import APIView
 
 from organisation.models import User
 from tests.factories import UserFactory
@@ -87,9 +89,42 @@ def all_callbacks(resolver: URLResolver | None = None) -> list[tuple[str, object
     return found
 
 
+def api_view_class(view: object) -> type | None:
+    """The REST framework view behind an /api/ route, if it is one."""
+    view_class = getattr(view, "cls", None)
+    return view_class if isinstance(view_class, type) and issubclass(view_class, APIView) else None
+
+
 def test_no_view_in_the_url_configuration_is_exempt_from_csrf() -> None:
-    exempt = [route for route, view in all_callbacks() if getattr(view, "csrf_exempt", False)]
+    """Only the open-data API is exempt (REST framework exempts its views): it reads no session
+    cookie, only an API key in a header a foreign page cannot set, and it accepts no write."""
+    exempt = [
+        route
+        for route, view in all_callbacks()
+        if getattr(view, "csrf_exempt", False) and api_view_class(view) is None
+    ]
     assert exempt == []
+    for route, view in all_callbacks():
+        view_class = api_view_class(view)
+        if view_class is None:
+            continue
+        assert not any(
+            issubclass(auth, SessionAuthentication) for auth in view_class.authentication_classes
+        ), route
+        writes = {"post", "put", "patch", "delete"} & {
+            name for name in view_class.http_method_names if hasattr(view_class, name)
+        }
+        assert writes == set(), route
+
+
+def test_the_api_refuses_a_signed_in_browser_post(world: SimpleNamespace) -> None:  # noqa: F811
+    """A foreign page cannot make a signed-in person's browser change anything through it."""
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(world.people["hr"])
+    for route in all_route_names():
+        if route.startswith("api:"):
+            path = path_for(route, world)
+            assert client.post(path, {"field": "value"}).status_code in {401, 403, 404, 405}, route
 
 
 def persona_for(route: str) -> tuple[str, str]:
@@ -130,6 +165,8 @@ def test_every_route_refuses_a_post_without_a_csrf_token(world: SimpleNamespace)
     unknown = [route for route in routes if route not in known]
     assert unknown == [], f"add these routes to the permission matrix: {unknown}"
     for route in routes:
+        if route.startswith("api:"):
+            continue  # read-only and keyed, see test_the_api_refuses_a_signed_in_browser_post
         persona, _which = persona_for(route)
         path = path_for(route, world)
         for htmx in (False, True):

@@ -159,8 +159,16 @@ MATRIX: dict[str, dict[str, dict[str, int]]] = {
             "other_leader": 403,
         }
     },
+    # The OS2mo import page: like the CSV import, HR for the whole municipality only.
+    "organisation:os2mo": {"own": HR_ONLY},
     # The audit log of administrative changes and denied access: HR/admin only.
     "organisation:audit": {"own": HR_ONLY},
+    # The personal calendar page: everyone signed in (tests/test_calendar.py).
+    "organisation:calendar": {"own": SIGNED_IN},
+    # The calendar feed needs no sign-in: the secret in the address is the authentication.
+    # own: the leader's real link (the same calendar whoever fetches it); foreign: a made-up
+    # secret, the same 404 for everyone (tests/test_calendar.py).
+    "calendar_feed": {"own": ALL_OK, "foreign": dict.fromkeys(PERSONAS, 404)},
     "med:committees": {
         "own": {
             "anonymous": LOGIN,
@@ -316,6 +324,25 @@ MATRIX: dict[str, dict[str, dict[str, int]]] = {
     "styring:map": {"own": {**SIGNED_IN, "employee": 403}},
     "styring:review": {"own": {**SIGNED_IN, "employee": 403}},
     "styring:overview": {"own": {**SIGNED_IN, "employee": 403, "leader": 403, "other_leader": 403}},
+    # --- The open-data API (/api/) and the API key page. The API accepts no session cookie:
+    # a persona signed in to the pages is a visitor there, so the public endpoints answer
+    # everyone alike and every endpoint that needs a key answers 401 to every persona here.
+    # What each key sees is tested in tests/test_api.py. own: the adopted core task, the
+    # results round; foreign: the draft core task; not_found: an address the API lacks.
+    "organisation:api_tokens": {"own": SIGNED_IN},
+    "api:root": {"own": dict.fromkeys(PERSONAS, 302)},
+    "api:schema": {"own": ALL_OK},
+    "api:docs": {"own": ALL_OK},
+    "api:vision": {"own": ALL_OK},
+    "api:vision_versions": {"own": ALL_OK},
+    "api:core_tasks": {"own": ALL_OK},
+    "api:core_task": {"own": ALL_OK, "foreign": dict.fromkeys(PERSONAS, 404)},
+    "api:result_rounds": {"own": dict.fromkeys(PERSONAS, 401)},
+    "api:result_round": {"own": dict.fromkeys(PERSONAS, 401)},
+    "api:result_units": {"own": dict.fromkeys(PERSONAS, 401)},
+    "api:governance_overview": {"own": dict.fromkeys(PERSONAS, 401)},
+    "api:instruments": {"own": dict.fromkeys(PERSONAS, 401)},
+    "api:not_found": {"own": dict.fromkeys(PERSONAS, 404)},
 }
 
 
@@ -556,6 +583,15 @@ def world(
         "styring:justification_remove", (own_instrument.justifications.get().pk,)
     )
     paths["styring:unit"] = pair("styring:unit", (org.solsikken.pk,), (org.group.pk,))
+    from organisation.calendar import calendar_feed_create
+
+    paths["calendar_feed"] = pair(
+        "calendar_feed", (calendar_feed_create(user=leader),), ("made-up-" + "z" * 35,)
+    )
+    paths["api:core_task"] = pair("api:core_task", (adopted.pk,), (draft.pk,))
+    for route in ("api:result_round", "api:result_units"):
+        paths[route] = pair(route, (results_round.pk,))
+    paths["api:not_found"] = {"own": "/api/v1/nothing-here/"}
     world = SimpleNamespace(people=people, paths=paths)
     world.results_round = results_round
     world.committees = (area_committee, foreign_committee)

@@ -85,6 +85,8 @@ def test_every_setting_is_documented_in_the_readme(name: str) -> None:
         pytest.param({"CELERY_TASK_TIME_LIMIT": "5"}, "CELERY_TASK_TIME_LIMIT", id="time-limit"),
         pytest.param({"SECURE_HSTS_SECONDS": "a year"}, "SECURE_HSTS_SECONDS", id="hsts"),
         pytest.param({"OIDC_RP_CLIENT_ID": "kerneopgaver"}, "OIDC_", id="oidc-without-endpoints"),
+        pytest.param({"API_RATE_TOKEN": "600 per minute"}, "API_RATE_TOKEN", id="api-rate"),
+        pytest.param({"OS2MO_URL": "https://os2mo.example"}, "OS2MO_CLIENT_SECRET", id="os2mo"),
         pytest.param(
             {
                 "OIDC_RP_CLIENT_ID": "kerneopgaver",
