@@ -18,7 +18,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from organisation.models import OrgUnit
-from socialkapital.models import Dimension, Item, Questionnaire, QuestionnaireItem, Result
+from socialkapital.models import (
+    Dimension,
+    Item,
+    Questionnaire,
+    QuestionnaireItem,
+    Result,
+    SurveyRound,
+)
 from socialkapital.services.aggregation import aggregate_round
 from tests.factories import add_responses, closed_round, unit
 
@@ -135,15 +142,12 @@ def attacker_learns(
     return problems
 
 
-@settings(
-    max_examples=40,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
-@given(scenario=scenarios())
-def test_no_figure_shown_to_anyone_reveals_a_group_smaller_than_k(
+def build_scenario(
     questionnaire: Questionnaire, scenario: tuple
-) -> None:
+) -> tuple[dict[int, OrgUnit], SurveyRound, dict[int, list[dict[str, int]]]]:
+    """A drawn scenario stored and aggregated: its units (scenario id -> unit), the closed
+    round, and every respondent's raw answers by unit pk (0 is "don't know"). Shared by the
+    tests of every place figures leave the database (pages, exports, API)."""
     parents, respondents, k, seed = scenario
     rng = random.Random(seed)
     units: dict[int, OrgUnit] = {}
@@ -164,6 +168,20 @@ def test_no_figure_shown_to_anyone_reveals_a_group_smaller_than_k(
         if count:
             add_responses(survey, units[u], count, value=lambda i, item, d=drawn: d[i][item.code])
     aggregate_round(round_id=survey.pk)
+    return units, survey, raw
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(scenario=scenarios())
+def test_no_figure_shown_to_anyone_reveals_a_group_smaller_than_k(
+    questionnaire: Questionnaire, scenario: tuple
+) -> None:
+    parents, _respondents, k, _seed = scenario
+    units, survey, raw = build_scenario(questionnaire, scenario)
 
     ids = {units[u].pk: u for u in parents}
     tree = {u: parents[u] for u in parents}
