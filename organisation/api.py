@@ -213,10 +213,25 @@ class ApiMixin:
         raise exceptions.PermissionDenied(detail=message, code=code)
 
 
+# Open data may be read by a web page on any site (a newspaper's chart, a citizen's app):
+# answers to requests without credentials say so. A request with a key from another site is
+# refused by the browser (its preflight gets no Access-Control-Allow-Headers), so a key is
+# never used from a foreign page.
+OPEN_DATA_HEADERS = {"Access-Control-Allow-Origin": "*"}
+
+
 class PublicApiMixin(ApiMixin):
     """Open data: no key needed. The anonymous rate limit applies to requests without one."""
 
     permission_classes = (AllowAny,)
+
+    def finalize_response(
+        self, request: Request, response: Response, *args: Any, **kwargs: Any
+    ) -> Response:
+        response = super().finalize_response(request, response, *args, **kwargs)
+        for header, value in OPEN_DATA_HEADERS.items():
+            response[header] = value
+        return response
 
 
 class KeyApiMixin(ApiMixin):

@@ -30,7 +30,7 @@ from rest_framework.settings import api_settings
 
 from organisation import access
 from organisation import api_tokens as keys
-from organisation.api import SCHEMA_LANGUAGE
+from organisation.api import OPEN_DATA_HEADERS, SCHEMA_LANGUAGE
 from organisation.api_token_forms import ApiTokenCreateForm, ApiTokenRevokeForm
 from organisation.models import ApiToken
 
@@ -148,6 +148,8 @@ class SchemaView(SpectacularJSONAPIView):
         with translation.override(SCHEMA_LANGUAGE):
             response = super().dispatch(request, *args, **kwargs)
             response.render()  # while English is active
+        for header, value in OPEN_DATA_HEADERS.items():
+            response[header] = value
         return response
 
 

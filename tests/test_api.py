@@ -229,6 +229,24 @@ def test_a_browser_signed_in_to_the_pages_is_a_visitor_to_the_api(
     assert client_for(hr).get(reverse(f"api:{route}")).status_code == 401
 
 
+def test_open_data_may_be_read_by_a_page_on_another_site_but_keys_may_not(
+    tasks: SimpleNamespace, hr: User
+) -> None:
+    origin = {"Origin": "https://avis.example"}
+    for address in (reverse("api:core_tasks"), reverse("api:vision"), reverse("api:schema")):
+        response = Client().get(address, headers=origin)
+        assert response.status_code == 200, address
+        assert response["Access-Control-Allow-Origin"] == "*", address
+    keyed = get(reverse("api:instruments"), key_for(hr))
+    assert "Access-Control-Allow-Origin" not in keyed
+    preflight = Client().options(
+        reverse("api:instruments"),
+        headers={**origin, "Access-Control-Request-Headers": "authorization"},
+    )
+    assert "Access-Control-Allow-Headers" not in preflight
+    assert "Access-Control-Allow-Origin" not in preflight
+
+
 def test_answers_to_a_key_are_kept_by_no_cache(hr: User) -> None:
     response = get(reverse("api:instruments"), key_for(hr))
     assert response["Cache-Control"] == "private, no-store"
