@@ -684,3 +684,20 @@ def test_a_med_root_inside_the_line_tree_is_kept_out_of_the_units(tmp_path: Path
     assert batch.status == ImportBatch.Status.APPLIED
     assert OrgUnit.objects.count() == 16
     assert MedCommittee.objects.get(external_id=MED["hoved"]).parent is None
+
+
+def test_hr_waiting_on_the_page_gets_a_reading_limited_in_time(
+    hr_only: User, settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings.OS2MO_ENABLED = True
+    asked: list[dict[str, Any]] = []
+
+    def from_settings(cls: type, **options: Any) -> OS2moClient:
+        asked.append(options)
+        return recorded(SAMPLE)
+
+    monkeypatch.setattr(OS2moClient, "from_settings", classmethod(from_settings))
+    sync.fetch_and_preview(uploaded_by=hr_only)
+    sync.sync()
+    assert asked == [{"within_seconds": sync.INTERACTIVE_SECONDS}, {}]
+    assert sync.INTERACTIVE_SECONDS < 60  # config/gunicorn.py's timeout

@@ -263,3 +263,47 @@ def test_a_recorded_page_that_is_missing_fails_the_read() -> None:
 def test_a_directory_that_does_not_exist_is_reported(tmp_path: Path) -> None:
     with pytest.raises(OS2moError, match="not a directory"):
         recorded(tmp_path / "nowhere")
+
+
+def test_a_reading_for_hr_waiting_on_the_page_stops_before_the_web_server_would() -> None:
+    """Each answer takes 12 s (on a clock of the test's own): within 40 s, the reading stops
+    with a clear message instead of the request being cut off; each request may only wait for
+    what is left of the 40 s."""
+    now = [0.0]
+    waits: list[float] = []
+
+    def slow(request: httpx.Request, body: dict[str, Any]) -> httpx.Response:
+        now[0] += 12.0
+        field = body["query"].split("{")[1].split("(")[0].strip()
+        return httpx.Response(200, json=page(field, [{"uuid": "x"}], f"next-{now[0]}"))
+
+    os2mo = FakeOS2mo(slow)
+    transport = httpx.MockTransport(
+        lambda request: (waits.append(request.extensions["timeout"]["read"]), os2mo(request))[1]
+    )
+    client = OS2moClient(
+        CONNECTION,
+        transport=transport,
+        sleep=no_sleep,
+        within_seconds=40.0,
+        clock=lambda: now[0],
+    )
+    with client, pytest.raises(OS2moError, match="too slowly"):
+        client.fetch_all("org_units")
+    assert now[0] <= 40.0 + 12.0  # no request started after the 40 s
+    assert max(waits) <= CONNECTION.timeout
+    assert min(waits) < CONNECTION.timeout  # the last request got only the time left
+
+
+def test_the_nightly_sync_has_no_such_limit() -> None:
+    now = [0.0]
+
+    def slow(request: httpx.Request, body: dict[str, Any]) -> httpx.Response:
+        now[0] += 15.0
+        field = body["query"].split("{")[1].split("(")[0].strip()
+        cursor = None if now[0] > 100 else f"next-{now[0]}"
+        return httpx.Response(200, json=page(field, [{"uuid": str(now[0])}], cursor))
+
+    client = OS2moClient(CONNECTION, transport=httpx.MockTransport(FakeOS2mo(slow)), sleep=no_sleep)
+    with client:
+        assert len(client.fetch_all("org_units")) == 7

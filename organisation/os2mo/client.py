@@ -166,11 +166,18 @@ class OS2moClient:
         page_size: int = PAGE_SIZE,
         max_attempts: int = MAX_ATTEMPTS,
         sleep: Callable[[float], None] = time.sleep,
+        within_seconds: float | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.connection = connection
         self.page_size = page_size
         self.max_attempts = max_attempts
         self._sleep = sleep
+        # A whole reading must end within this time (HR waiting on a page, which the web
+        # server would otherwise cut off); None for the nightly sync, which may take longer.
+        self.within_seconds = within_seconds
+        self._clock = clock
+        self._deadline = None if within_seconds is None else clock() + within_seconds
         self._http = httpx.Client(transport=transport, timeout=connection.timeout)
         self._token: str | None = None
         self._token_expires = 0.0
@@ -208,6 +215,17 @@ class OS2moClient:
         """One request, tried again on connection problems, timeouts and 5xx/429 answers."""
         for attempt in range(1, self.max_attempts + 1):
             last = attempt == self.max_attempts
+            if self._deadline is not None:
+                remaining = self._deadline - self._clock()
+                if remaining <= 0:
+                    raise OS2moError(
+                        _(
+                            "OS2mo answered too slowly: reading was stopped after %(seconds)s "
+                            "seconds. Try again later; the nightly sync has no such limit."
+                        )
+                        % {"seconds": int(self.within_seconds or 0)}
+                    )
+                kwargs["timeout"] = min(self.connection.timeout, remaining)
             try:
                 response = self._http.request(method, url, **kwargs)
             except httpx.TimeoutException:

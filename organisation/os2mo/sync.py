@@ -368,9 +368,16 @@ def _invalid_batch(
     )
 
 
+# HR waits on the page while OS2mo is read: the reading stops well before the web server's own
+# limit (config/gunicorn.py: 60 s) would cut the request off.
+INTERACTIVE_SECONDS = 40.0
+
+
 def fetch_and_preview(*, uploaded_by: User, client: OS2moClient | None = None) -> ImportBatch:
     """Read OS2mo and keep what an import would change as a batch for HR to confirm."""
     try:
+        if client is None and settings.OS2MO_ENABLED:
+            client = OS2moClient.from_settings(within_seconds=INTERACTIVE_SECONDS)
         mapped = read(client)
     except OS2moError as exc:
         logger.warning("Reading OS2mo for a preview failed: %s", exc)

@@ -133,9 +133,7 @@ def rounds_with_lost_invitations(*, now: datetime.datetime | None = None) -> lis
     failures the sending task has reported, not lost work, and retrying them every few minutes
     would only repeat the failure."""
     now = now or timezone.now()
-    unsent = Invitation.objects.filter(round=OuterRef("pk"), sent_at__isnull=True).exclude(
-        email=""
-    )
+    unsent = Invitation.objects.filter(round=OuterRef("pk"), sent_at__isnull=True).exclude(email="")
     sent = Invitation.objects.filter(round=OuterRef("pk"), sent_at__isnull=False)
     return list(
         SurveyRound.objects.open()
