@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -20,6 +21,7 @@ from rest_framework.generics import ListAPIView, RetrieveAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from kerneopgaver import queries
 from kerneopgaver.indicators import indicators_with_status, values_by_indicator
 from kerneopgaver.models import Contribution, CoreTask, EffectIndicator, IndicatorValue, Vision
 from organisation import access
@@ -238,11 +240,6 @@ class CoreTaskListView(PublicApiMixin, ListAPIView):
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
 
-def _refs(tasks: QuerySet[CoreTask]) -> list[CoreTask]:
-    """Related core tasks, as far as they are open data."""
-    return list(tasks.filter(access.open_data_core_task_filter()).order_by("title", "pk"))
-
-
 @extend_schema(
     tags=[TAG],
     summary="One adopted core task",
@@ -265,6 +262,6 @@ class CoreTaskDetailView(PublicApiMixin, RetrieveAPIView):
         task.api_contributions = list(
             Contribution.objects.filter(core_task=task).select_related("unit")
         )
-        task.api_depends_on = _refs(task.depends_on.all())
-        task.api_depended_on_by = _refs(task.dependents.all())
+        # Related core tasks as far as a visitor may see them: open data only.
+        task.api_depends_on, task.api_depended_on_by = queries.dependencies(AnonymousUser(), task)
         return task

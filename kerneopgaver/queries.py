@@ -121,8 +121,8 @@ def dependencies(user: AnyUser, core_task: CoreTask) -> tuple[list[CoreTask], li
     """The visible core tasks this one depends on, and those that depend on it."""
     rule = access.core_task_filter(user)
     return (
-        list(core_task.depends_on.filter(rule).order_by("title")),
-        list(core_task.dependents.filter(rule).order_by("title")),
+        list(core_task.depends_on.filter(rule).order_by("title", "pk")),
+        list(core_task.dependents.filter(rule).order_by("title", "pk")),
     )
 
 

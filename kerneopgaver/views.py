@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -31,6 +30,7 @@ from kerneopgaver.models import Contribution, CoreTask, EffectIndicator, Vision
 from kerneopgaver.panels import Panel, hub_panels
 from organisation import access
 from organisation import queries as organisation_queries
+from organisation.forms import add_service_errors
 from organisation.models import OrgUnit
 from organisation.panels import unit_panels
 
@@ -49,15 +49,6 @@ def _get_vision_or_404(request: HttpRequest, pk: int) -> Vision:
     if not vision.is_adopted and not access.can_view_vision_draft(request.user):
         raise Http404("No such vision")
     return vision
-
-
-def _add_errors(form: forms.Form, error: ValidationError) -> None:
-    """Put a service's refusal next to the field it names, or above the form."""
-    if hasattr(error, "error_dict"):
-        for name, errors in error.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 # --- Front page and overview ----------------------------------------------------------------
@@ -135,7 +126,7 @@ def core_task_create(request: HttpRequest) -> HttpResponse:
                 author=request.user, values=form.definition_values()
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("The core task has been created as a draft."))
             return redirect("kerneopgaver:hub", pk=core_task.pk)
@@ -160,7 +151,7 @@ def core_task_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 inputs=form.cleaned_data.get("inputs") or (),
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             if change is None:
                 messages.info(request, _("Nothing was changed."))
@@ -199,7 +190,7 @@ def core_task_status(request: HttpRequest, pk: int) -> HttpResponse:
                     council_decision=form.cleaned_data["council_decision"],
                 )
             except ValidationError as error:
-                _add_errors(form, error)
+                add_service_errors(form, error)
             else:
                 messages.success(
                     request,
@@ -233,7 +224,7 @@ def contribution_add(request: HttpRequest, pk: int) -> HttpResponse:
                 core_task=core_task, unit=unit, author=request.user, how=form.cleaned_data["how"]
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(
                 request, _("%(unit)s now contributes to the core task.") % {"unit": unit.name}
@@ -274,7 +265,7 @@ def contribution_edit(request: HttpRequest, pk: int, unit_pk: int) -> HttpRespon
                 core_task=core_task, unit=unit, author=request.user, how=form.cleaned_data["how"]
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("The contribution has been saved."))
             return redirect("kerneopgaver:hub", pk=core_task.pk)
@@ -353,7 +344,7 @@ def vision_edit(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.vision_update(vision=vision, **form.cleaned_data)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("The draft has been saved."))
             return redirect("kerneopgaver:vision_detail", pk=vision.pk)
@@ -374,7 +365,7 @@ def vision_adopt(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.vision_adopt(vision=vision, **form.cleaned_data)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("The vision has been adopted and is now in force."))
             return redirect("kerneopgaver:vision_detail", pk=vision.pk)

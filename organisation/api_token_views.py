@@ -12,7 +12,6 @@ import functools
 from dataclasses import dataclass
 from typing import Any
 
-from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -32,6 +31,7 @@ from organisation import access
 from organisation import api_tokens as keys
 from organisation.api import OPEN_DATA_HEADERS, SCHEMA_LANGUAGE
 from organisation.api_token_forms import ApiTokenCreateForm, ApiTokenRevokeForm
+from organisation.forms import add_service_errors
 from organisation.models import ApiToken
 
 CONFIRM_PARAMETER = "tilbagekald"
@@ -60,15 +60,6 @@ class KeyRow:
             keys.Status.EXPIRED: _("Expired"),
             keys.Status.REVOKED: _("Revoked"),
         }[self.status]
-
-
-def _add_errors(form: forms.Form, error: ValidationError) -> None:
-    """Put a service's refusal next to the field it names, or above the form."""
-    if hasattr(error, "error_dict"):
-        for name, errors in error.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 def _confirming(request: HttpRequest) -> ApiToken | None:
@@ -117,7 +108,7 @@ def api_tokens(request: HttpRequest) -> HttpResponse:
                     expires_on=form.cleaned_data["expires_on"],
                 )
             except ValidationError as error:
-                _add_errors(form, error)
+                add_service_errors(form, error)
             else:
                 form = ApiTokenCreateForm()
     now = timezone.now()

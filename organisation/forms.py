@@ -39,6 +39,22 @@ class ModelMultipleChoiceField(forms.ModelMultipleChoiceField):
 MAX_IMPORT_FILE_BYTES = 10 * 1024 * 1024
 
 
+def add_service_errors(form: forms.Form, error: ValidationError, prefix: str = "") -> None:
+    """Put a service's refusal next to the field it names (or `prefix` + that name), or above
+    the form when the form has no such editable field. Every view that hands a form's data to
+    a service uses it, so a refusal always shows where the person can act on it."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for name, errors in error.error_dict.items():
+        for candidate in (name, prefix + name):
+            if candidate in form.fields and not form.fields[candidate].disabled:
+                form.add_error(candidate, errors)
+                break
+        else:
+            form.add_error(None, errors)
+
+
 class ImportUploadForm(forms.Form):
     """The CSV files of an organisation import; only units.csv is required."""
 

@@ -26,6 +26,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from organisation import access
 from organisation.access import AnyUser
+from organisation.forms import add_service_errors
 from organisation.models import MedCommittee, OrgUnit
 from socialkapital.dialogue_forms import (
     ActionFilterForm,
@@ -126,15 +127,6 @@ def _action_or_404(user: AnyUser, pk: int) -> Action:
     ):
         raise Http404("No such action")
     return mark_overdue([action])[0]
-
-
-def _add_errors(form: forms.Form, error: ValidationError) -> None:
-    """Put a service's refusal next to the field it names, or above the form."""
-    if hasattr(error, "error_dict"):
-        for name, errors in error.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 def _home_url(*, unit: OrgUnit | None, committee: MedCommittee | None, round_id: int) -> str:
@@ -297,7 +289,7 @@ def action_create(request: HttpRequest, pk: int) -> HttpResponse:
                 dialogue=dialogue, created_by=request.user, **form.action_values()
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             saved = True
     if saved and not request.htmx:
@@ -389,7 +381,7 @@ def action_detail(request: HttpRequest, pk: int) -> HttpResponse:
             try:
                 services.action_update(action=action, values=form.cleaned_data, by=request.user)
             except ValidationError as error:
-                _add_errors(form, error)
+                add_service_errors(form, error)
             else:
                 messages.success(request, _("The action is updated."))
                 return redirect("socialkapital:action", pk=action.pk)

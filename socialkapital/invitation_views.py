@@ -25,6 +25,7 @@ from django.views.decorators.http import require_http_methods
 
 from organisation import access
 from organisation.access import AnyUser
+from organisation.forms import add_service_errors
 from organisation.models import OrgUnit, subtree_q
 from socialkapital import services
 from socialkapital.invitation_forms import AccessCodeForm
@@ -146,7 +147,7 @@ def access_codes(request: HttpRequest, pk: int) -> HttpResponse:
                     created_by=request.user,
                 )
             except ValidationError as error:
-                _add_errors(form, error)
+                add_service_errors(form, error)
             else:
                 response = render(
                     request,
@@ -186,12 +187,3 @@ def _initial_unit(
     if request.GET.get("unit") in by_pk:
         return by_pk[request.GET["unit"]]
     return next((unit for unit in units if suggestions.get(unit.pk)), units[0])
-
-
-def _add_errors(form: AccessCodeForm, error: ValidationError) -> None:
-    """Put a service's refusal next to the field it names, or above the form."""
-    if hasattr(error, "error_dict"):
-        for name, errors in error.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, error)

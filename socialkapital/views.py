@@ -17,7 +17,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
@@ -35,6 +34,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from organisation import access, principal, versions
 from organisation.access import AnyUser
+from organisation.forms import add_service_errors
 from socialkapital import queries, services
 from socialkapital.forms import ComposeForm, RoundForm, RoundStatusForm
 from socialkapital.models import Dimension, Questionnaire, SurveyRound
@@ -49,20 +49,6 @@ def _get_round_or_404(request: HttpRequest, pk: int) -> SurveyRound:
     if survey_round is None or not access.can_view_round(request.user, survey_round):
         raise Http404("No such round")
     return survey_round
-
-
-def _add_errors(form: forms.Form, error: ValidationError, prefix: str = "") -> None:
-    """Put a service's refusal next to the field it names (or `prefix` + it), or above the form."""
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error)
-        return
-    for name, errors in error.error_dict.items():
-        for candidate in (name, prefix + name):
-            if candidate in form.fields and not form.fields[candidate].disabled:
-                form.add_error(candidate, errors)
-                break
-        else:
-            form.add_error(None, errors)
 
 
 # --- Index -----------------------------------------------------------------------------------
@@ -346,7 +332,7 @@ def round_create(request: HttpRequest) -> HttpResponse:
         try:
             survey_round = services.round_create(author=request.user, **form.values())
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("The round has been created as a draft."))
             return redirect("socialkapital:round", pk=survey_round.pk)
@@ -377,7 +363,7 @@ def round_edit(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.round_update(survey_round=survey_round, values=form.values())
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("The round has been saved."))
             return redirect("socialkapital:round", pk=survey_round.pk)
@@ -408,7 +394,7 @@ def round_status(request: HttpRequest, pk: int) -> HttpResponse:
                 )
                 done = _("The round has been extended.")
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, done)
             return redirect("socialkapital:round", pk=survey_round.pk)
@@ -489,7 +475,7 @@ def questionnaire_create(request: HttpRequest) -> HttpResponse:
                 new_items=[new_item] if new_item else [],
             )
         except ValidationError as error:
-            _add_errors(form, error, prefix="new_")
+            add_service_errors(form, error, prefix="new_")
         else:
             messages.success(request, _("The questionnaire has been created."))
             return redirect("socialkapital:questionnaire", pk=questionnaire.pk)
@@ -514,7 +500,7 @@ def questionnaire_new_version(request: HttpRequest, pk: int) -> HttpResponse:
                 description=form.cleaned_data["description"],
             )
         except ValidationError as error:
-            _add_errors(form, error, prefix="new_")
+            add_service_errors(form, error, prefix="new_")
         else:
             messages.success(
                 request,

@@ -7,7 +7,6 @@ Thin: access from `organisation.access`, writes through `styring.services.decisi
 
 from __future__ import annotations
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -18,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
 from organisation import access
+from organisation.forms import add_service_errors
 from organisation.models import OrgUnit, subtree_q
 from styring.decision_forms import DecisionForm
 from styring.models import Decision, Instrument
@@ -25,15 +25,6 @@ from styring.queries.map import governance_map as build_map
 from styring.queries.overview import governance_overview
 from styring.queries.review import candidate_for, hours_freed, recent_decisions, review_candidates
 from styring.services.decisions import INTENSITY_KINDS, REVIEW_KINDS, decision_record
-
-
-def _add_errors(form: forms.Form, error: ValidationError) -> None:
-    """Put a service's refusal next to the field it names, or above the form."""
-    if hasattr(error, "error_dict"):
-        for name, errors in error.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 def _areas(instrument: Instrument) -> QuerySet[OrgUnit]:
@@ -59,7 +50,7 @@ def _record(request: HttpRequest, instrument: Instrument, form: DecisionForm, so
             source=source,
         )
     except ValidationError as error:
-        _add_errors(form, error)
+        add_service_errors(form, error)
         return False
     return True
 

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
 from organisation import access
+from organisation.forms import add_service_errors
 from organisation.models import OrgUnit
 from styring import periods
 from styring.models import Instrument
@@ -87,7 +88,7 @@ def signal(request: HttpRequest, pk: int) -> HttpResponse:
                 if getattr(error, "code", None) == "already_answered":
                     messages.error(request, error.messages[0])
                     return redirect("styring:mine")
-                _add_errors(form, error)
+                add_service_errors(form, error)
             else:
                 messages.success(
                     request,
@@ -111,11 +112,3 @@ def signal(request: HttpRequest, pk: int) -> HttpResponse:
         },
         status=200,
     )
-
-
-def _add_errors(form: ValueSignalForm, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, field_errors in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, field_errors)
-    else:
-        form.add_error(None, error.messages)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -25,21 +24,13 @@ from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect
 
 from organisation import access
+from organisation.forms import add_service_errors
 from styring.forms import InstrumentForm, JustificationForm, RegisterFilterForm, StatusMoveForm
 from styring.models import Instrument, Justification
 from styring.panels import instrument_panels
 from styring.services import instruments as services
 
 PAGE_SIZE = 50
-
-
-def _add_errors(form: forms.Form, error: ValidationError) -> None:
-    """Put a service's refusal next to the field it names, or above the form."""
-    if hasattr(error, "error_dict"):
-        for name, errors in error.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 def _justifications(request: HttpRequest, instrument: Instrument) -> list[Justification]:
@@ -152,7 +143,7 @@ def create(request: HttpRequest) -> HttpResponse:
                 applies_to=form.cleaned_data["applies_to"],
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(
                 request,
@@ -183,7 +174,7 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
                 applies_to=form.cleaned_data["applies_to"],
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("The instrument has been saved."))
             return _saved(request, saved)
@@ -206,7 +197,7 @@ def status(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.instrument_move(instrument=item, to=to, author=request.user)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(
                 request,
@@ -246,7 +237,7 @@ def justifications(request: HttpRequest, pk: int) -> HttpResponse:
                 author=request.user,
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(
                 request,
